@@ -1,0 +1,46 @@
+// reflect-metadata must load before tsyringe is used anywhere.
+import "reflect-metadata";
+
+export { VsdError, check, type VsdErrorCode } from "./errors.js";
+export { Rng, createRng } from "./rng.js";
+export {
+  type ImageDataset,
+  type ImageSplit,
+  type ImageShape,
+  type Batch,
+  imageDims,
+  pixelsToTensor,
+  tensorToPixels,
+  gatherPixels,
+  makeBatch,
+} from "./dataset.js";
+export type {
+  Subtask,
+  SubtaskPairs,
+  Decomposition,
+  PrepareOptions,
+  ModelOptions,
+  ModelSize,
+  GenerativeModel,
+  StepStats,
+  NllResult,
+  SampleOptions,
+} from "./decomposition.js";
+export {
+  DECOMPOSITION,
+  type DecompositionPlugin,
+  type DecompositionPluginFactory,
+  type Vsd,
+  createVsd,
+  defineDecompositionPlugin,
+  assertDecomposition,
+} from "./plugin.js";
+export {
+  initBackend,
+  backendInfo,
+  BACKEND_ORDER,
+  type BackendName,
+  type BackendInfo,
+  type BackendAttempt,
+  type InitBackendOptions,
+} from "./backend.js";
