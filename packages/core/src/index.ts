@@ -44,3 +44,9 @@ export {
   type BackendAttempt,
   type InitBackendOptions,
 } from "./backend.js";
+export * from "./nn/index.js";
+export * from "./data/index.js";
+export * from "./report/index.js";
+export * from "./train/index.js";
+export * from "./probe/index.js";
+export * from "./diffusion/index.js";

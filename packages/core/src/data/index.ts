@@ -1,0 +1,2 @@
+// Public surface of the data module; filled in by its owner.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of the train module; filled in by its owner.
+export {};
