@@ -97,7 +97,7 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
       }
       return info;
     } catch (e) {
-      attempts.push({ backend: name, ok: false, cause: e instanceof Error ? e.message.split("\n")[0] : String(e) });
+      attempts.push({ backend: name, ok: false, cause: e instanceof Error ? (e.message.split("\n")[0] ?? e.message) : String(e) });
     }
   }
   throw new VsdError(
