@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// `pnpm test` at the root runs every package's suite (each package has its own vitest.config.ts).
+// `pnpm test` at the root runs every package's suite (each has its own vitest.config.ts).
 export default defineConfig({
   test: {
-    projects: ["packages/*", "examples/*"],
+    projects: ["packages/*"],
   },
 });
