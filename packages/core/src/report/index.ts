@@ -1,2 +1,2 @@
-// Public surface of the report module; filled in by its owner.
-export {};
+// Public surface of the report module: atomic files, reports, pictures, progress.
+export { writeFileAtomic, writeJsonAtomic } from "../io.js";
