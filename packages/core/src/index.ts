@@ -36,6 +36,17 @@ export {
   assertDecomposition,
 } from "./plugin.js";
 export {
+  discoverPlugins,
+  isPluginPackage,
+  workspaceMembers,
+  SOURCE_CONDITION,
+  PLUGIN_KEYWORD,
+  type DiscoverPluginsOptions,
+  type DiscoveredPlugin,
+  type DiscoveredPlugins,
+  type SkippedPlugin,
+} from "./discover.js";
+export {
   initBackend,
   backendInfo,
   BACKEND_ORDER,
