@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { container as rootContainer, type DependencyContainer } from "tsyringe";
+import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from "tsyringe";
 import type { Decomposition } from "./decomposition.js";
 import { VsdError } from "./errors.js";
 
@@ -35,16 +35,32 @@ export function defineDecompositionPlugin<O>(definition: {
   id: string;
   create: (options?: O) => Decomposition;
 }): DecompositionPluginFactory<O> {
+  const def = definition as Partial<typeof definition> | null;
+  if (!def || typeof def.name !== "string" || def.name.length === 0 || typeof def.id !== "string" || def.id.length === 0 || typeof def.create !== "function") {
+    throw new VsdError(
+      "PLUGIN_INVALID",
+      "defineDecompositionPlugin needs { name: non-empty string, id: non-empty string, create: function }.",
+    );
+  }
   return (options?: O) => ({
     name: definition.name,
     id: definition.id,
     register(container) {
+      // Built once per registration: a decomposition may hold state that
+      // `prepare()` fitted (a codebook, a schedule), so every resolve must see
+      // the same instance.
       container.register(DECOMPOSITION, {
-        useFactory: () => {
+        useFactory: instanceCachingFactory(() => {
           const d = definition.create(options);
           assertDecomposition(d, definition.name);
+          if (d.id !== definition.id) {
+            throw new VsdError(
+              "PLUGIN_INVALID",
+              `${definition.name} declares decomposition id "${definition.id}" but created one with id "${d.id}".`,
+            );
+          }
           return d;
-        },
+        }),
       });
     },
   });
@@ -60,11 +76,20 @@ export interface Vsd {
   decomposition(id: string): Decomposition;
 }
 
+/**
+ * Builds a host: a child of `parent` (default: tsyringe's root container) with
+ * each plugin registered in it, so hosts never see each other's plugins. A host
+ * with no plugins of its own sees its parent's; one with plugins sees only its own
+ * (tsyringe's `resolveAll` takes the nearest container that has the token).
+ */
 export function createVsd(options: { plugins: readonly DecompositionPlugin[]; parent?: DependencyContainer }): Vsd {
+  if (!options || !Array.isArray(options.plugins)) {
+    throw new VsdError("INVALID_ARGUMENT", "createVsd needs { plugins: DecompositionPlugin[] }.");
+  }
   const container = (options.parent ?? rootContainer).createChildContainer();
   const seen = new Set<string>();
   for (const p of options.plugins) {
-    if (!p || typeof p.register !== "function" || typeof p.id !== "string") {
+    if (!p || typeof p !== "object" || typeof p.register !== "function" || typeof p.id !== "string" || p.id.length === 0) {
       throw new VsdError("PLUGIN_INVALID", `createVsd: ${String(p?.name ?? p)} is not a plugin (expected { name, id, register }).`);
     }
     if (seen.has(p.id)) {
@@ -74,7 +99,7 @@ export function createVsd(options: { plugins: readonly DecompositionPlugin[]; pa
     p.register(container);
   }
   let cache: Decomposition[] | undefined;
-  const all = () => (cache ??= container.isRegistered(DECOMPOSITION) ? container.resolveAll<Decomposition>(DECOMPOSITION) : []);
+  const all = () => (cache ??= container.isRegistered(DECOMPOSITION, true) ? container.resolveAll<Decomposition>(DECOMPOSITION) : []);
   return {
     container,
     plugins: options.plugins,
