@@ -1,2 +1,6 @@
 export { residualQuantize, type ResidualQuantization } from "./residual-quantize.js";
 export { depthLossWeights, optimalLatentCoefficients, type DepthLossWeighting } from "./depth-loss-weights.js";
+export { kmeans, nearestCodes } from "./kmeans.js";
+export { createEmaState, emaUpdate, restartDeadCodes, type EmaCodebookState } from "./ema-codebook.js";
+export { codebookUsage, type CodebookUsage } from "./codebook-stats.js";
+export { patchGrid, patchify, unpatchify, type PatchGrid } from "./patches.js";
