@@ -1,0 +1,184 @@
+import { VsdError } from "@vsd/core";
+import { featureStatistics } from "../linalg/feature-statistics.js";
+import { accumulateRowDots, mirrorUpper, symmetrize } from "../linalg/row-dots.js";
+import { symmetricEigen } from "../linalg/symmetric-eigen.js";
+
+/** Everything behind one Fréchet distance, for reports and debugging. */
+export interface FrechetDistanceDetails {
+  /** max(raw, 0): the distance to report. */
+  readonly value: number;
+  /** ‖μ₁−μ₂‖² + tr Σ₁ + tr Σ₂ − 2 tr √(Σ₁^½ Σ₂ Σ₁^½) before clamping; can be slightly negative from rounding (pytorch-fid#105). */
+  readonly raw: number;
+  /** ‖μ₁ − μ₂‖². */
+  readonly meanTerm: number;
+  readonly traceSigma1: number;
+  readonly traceSigma2: number;
+  /** tr √(Σ₁^½ Σ₂ Σ₁^½) = tr √(Σ₁Σ₂). */
+  readonly traceSqrtProduct: number;
+  readonly dim: number;
+  /** Eigenvalues of Σ₁ kept (> 0 after clamping): the numerical rank used. */
+  readonly rankSigma1: number;
+  /** Smallest eigenvalue of the symmetrised Σ₁ before clamping. */
+  readonly minEigenSigma1: number;
+  /** Smallest eigenvalue of Σ₁^½ Σ₂ Σ₁^½ before clamping. */
+  readonly minEigenProduct: number;
+  /** How many eigenvalues (of Σ₁ and of the product) were negative and set to 0. */
+  readonly clampedEigenvalues: number;
+}
+
+function checkStats(mu: ArrayLike<number>, cov: ArrayLike<number>, d: number, which: string): void {
+  if (mu.length !== d) {
+    throw new VsdError("INVALID_SHAPE", `frechetDistance: mu${which} has length ${mu.length}, expected ${d}.`);
+  }
+  if (cov.length !== d * d) {
+    throw new VsdError("INVALID_SHAPE", `frechetDistance: cov${which} has ${cov.length} entries, expected ${d}×${d} = ${d * d}.`);
+  }
+  for (let i = 0; i < mu.length; i++) {
+    if (!Number.isFinite(mu[i]!)) throw new VsdError("NON_FINITE", `frechetDistance: mu${which}[${i}] is ${mu[i]}.`);
+  }
+  for (let i = 0; i < cov.length; i++) {
+    if (!Number.isFinite(cov[i]!)) throw new VsdError("NON_FINITE", `frechetDistance: cov${which}[${i}] is ${cov[i]}.`);
+  }
+}
+
+/**
+ * Fréchet distance between N(μ₁, Σ₁) and N(μ₂, Σ₂) with all the intermediate terms.
+ *
+ * Robust symmetric route (REFERENCES §5.1; the same idea as k-diffusion
+ * `evaluation.py::sqrtm_eig`, without its jitter): symmetrise both Σ in float64,
+ * Σ₁ = V diag(ℓ) Vᵀ, ℓ ← max(ℓ, 0), then the eigenvalues ν of Σ₁^½ Σ₂ Σ₁^½,
+ * ν ← max(ν, 0), and tr √(Σ₁Σ₂) = Σ √ν. Σ₁Σ₂ and Σ₁^½Σ₂Σ₁^½ share their
+ * spectrum, and the latter is symmetric PSD, so no complex numbers arise, even
+ * for singular Σ (N < d).
+ *
+ * Implementation detail: with G = diag(√ℓ) Vᵀ restricted to ℓ > 0 (r rows),
+ * Σ₁^½ Σ₂ Σ₁^½ = V (G Σ₂ Gᵀ) Vᵀ, so the r×r matrix G Σ₂ Gᵀ has the same
+ * eigenvalues and costs one product fewer.
+ */
+export function frechetDistanceDetailed(
+  mu1: ArrayLike<number>,
+  cov1: ArrayLike<number>,
+  mu2: ArrayLike<number>,
+  cov2: ArrayLike<number>,
+): FrechetDistanceDetails {
+  const d = mu1.length;
+  if (d < 1) throw new VsdError("INVALID_SHAPE", "frechetDistance: empty mean vector.");
+  if (mu2.length !== d) {
+    throw new VsdError("INVALID_SHAPE", `frechetDistance: mu1 has length ${d} but mu2 has ${mu2.length}.`);
+  }
+  checkStats(mu1, cov1, d, "1");
+  checkStats(mu2, cov2, d, "2");
+
+  let meanTerm = 0;
+  for (let i = 0; i < d; i++) {
+    const t = mu1[i]! - mu2[i]!;
+    meanTerm += t * t;
+  }
+  const s1 = symmetrize(cov1, d);
+  const s2 = symmetrize(cov2, d);
+  let traceSigma1 = 0;
+  let traceSigma2 = 0;
+  for (let i = 0; i < d; i++) {
+    traceSigma1 += s1[i * d + i]!;
+    traceSigma2 += s2[i * d + i]!;
+  }
+
+  const eig1 = symmetricEigen(s1, d, { vectors: true });
+  const vectors = eig1.vectors!;
+  let clamped = 0;
+  const kept: number[] = [];
+  for (let i = 0; i < d; i++) {
+    const l = eig1.values[i]!;
+    if (l < 0) clamped++;
+    if (l > 0) kept.push(i);
+  }
+  const r = kept.length;
+  let traceSqrtProduct = 0;
+  let minEigenProduct = 0;
+  if (r > 0) {
+    // G: r×d, row k = √ℓ_k · v_k.
+    const g = new Float64Array(r * d);
+    for (let k = 0; k < r; k++) {
+      const i = kept[k]!;
+      const sl = Math.sqrt(eig1.values[i]!);
+      for (let j = 0; j < d; j++) g[k * d + j] = sl * vectors[i * d + j]!;
+    }
+    // W = G Σ₂ (Σ₂ symmetric: its rows are its columns).
+    const w = new Float64Array(r * d);
+    accumulateRowDots(g, r, s2, d, d, w, d);
+    // M = W Gᵀ = G Σ₂ Gᵀ, upper triangle then mirrored (that is the symmetrisation).
+    const m = new Float64Array(r * r);
+    accumulateRowDots(w, r, g, r, d, m, r, true);
+    mirrorUpper(m, r);
+    const nu = symmetricEigen(m, r).values;
+    minEigenProduct = nu[0]!;
+    for (let i = 0; i < r; i++) {
+      const v = nu[i]!;
+      if (v < 0) clamped++;
+      else traceSqrtProduct += Math.sqrt(v);
+    }
+  }
+  const raw = meanTerm + traceSigma1 + traceSigma2 - 2 * traceSqrtProduct;
+  return {
+    value: Math.max(raw, 0),
+    raw,
+    meanTerm,
+    traceSigma1,
+    traceSigma2,
+    traceSqrtProduct,
+    dim: d,
+    rankSigma1: r,
+    minEigenSigma1: eig1.values[0]!,
+    minEigenProduct,
+    clampedEigenvalues: clamped,
+  };
+}
+
+/**
+ * Fréchet distance ‖μ₁−μ₂‖² + tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½) between two Gaussians
+ * (Dowson & Landau 1982; Heusel et al. 2017). Covariances row-major d×d.
+ * Clamped at 0; see {@link frechetDistanceDetailed} for the raw value.
+ *
+ * @throws VsdError `INVALID_SHAPE` on mismatched sizes, `NON_FINITE` on NaN/±∞.
+ */
+export function frechetDistance(
+  mu1: ArrayLike<number>,
+  cov1: ArrayLike<number>,
+  mu2: ArrayLike<number>,
+  cov2: ArrayLike<number>,
+): number {
+  return frechetDistanceDetailed(mu1, cov1, mu2, cov2).value;
+}
+
+/** FID details plus the sample sizes behind them. */
+export interface FidDetails extends FrechetDistanceDetails {
+  readonly nA: number;
+  readonly nB: number;
+  /**
+   * True when N ≤ d for either set: Σ is then singular (rank ≤ N−1). The value is
+   * still the exact Fréchet distance of the two sample Gaussians (the symmetric
+   * route handles singular Σ), but FID is strongly biased upward at small N;
+   * compare only at equal N.
+   */
+  readonly rankDeficient: boolean;
+}
+
+/** {@link fid} with all intermediate terms. */
+export function fidDetailed(featuresA: ArrayLike<number>, featuresB: ArrayLike<number>, dim: number): FidDetails {
+  const a = featureStatistics(featuresA, dim);
+  const b = featureStatistics(featuresB, dim);
+  const details = frechetDistanceDetailed(a.mu, a.sigma, b.mu, b.sigma);
+  return { ...details, nA: a.n, nB: b.n, rankDeficient: a.n <= dim || b.n <= dim };
+}
+
+/**
+ * FID between two sets of features (row-major N×dim, float32 or float64), with
+ * pytorch-fid's statistics (mean, `np.cov` with N−1) and the robust symmetric
+ * Fréchet distance.
+ *
+ * @throws VsdError `INSUFFICIENT_DATA` for N < 2, `INVALID_SHAPE` when a length
+ *   is not a multiple of `dim`, `NON_FINITE` on NaN/±∞.
+ */
+export function fid(featuresA: ArrayLike<number>, featuresB: ArrayLike<number>, dim: number): number {
+  return fidDetailed(featuresA, featuresB, dim).value;
+}

@@ -1,0 +1,10 @@
+export {
+  frechetDistance,
+  frechetDistanceDetailed,
+  fid,
+  fidDetailed,
+  type FrechetDistanceDetails,
+  type FidDetails,
+} from "./fid/frechet-distance.js";
+export { featureStatistics, checkFeatures, type FeatureStatistics } from "./linalg/feature-statistics.js";
+export { symmetricEigen, type SymmetricEigen } from "./linalg/symmetric-eigen.js";
