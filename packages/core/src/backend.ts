@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { VsdError } from "./errors.js";
+import "./nn/register-gradients.js";
 
 /** Backends in order of preference. */
 export const BACKEND_ORDER = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
