@@ -8,3 +8,10 @@ export {
 } from "./fid/frechet-distance.js";
 export { featureStatistics, checkFeatures, type FeatureStatistics } from "./linalg/feature-statistics.js";
 export { symmetricEigen, type SymmetricEigen } from "./linalg/symmetric-eigen.js";
+export {
+  fitPowerLaw,
+  resolvePowerLawOptions,
+  type PowerLawFit,
+  type PowerLawOptions,
+  type Interval,
+} from "./scaling/power-law.js";
