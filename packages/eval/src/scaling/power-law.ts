@@ -231,7 +231,7 @@ function levenbergMarquardt(th0: [number, number, number], lu: number[], ys: Arr
         mu *= 10;
         continue;
       }
-      const cand = [th[0] + step[0], th[1] + step[1], th[2] + step[2]];
+      const cand = [th[0] + step[0]!, th[1] + step[1]!, th[2] + step[2]!];
       const s = residuals(cand, rTry);
       if (Number.isFinite(s) && s < sse) {
         const rel = (sse - s) / Math.max(sse, 1e-300);
