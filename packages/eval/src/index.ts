@@ -15,3 +15,9 @@ export {
   type PowerLawOptions,
   type Interval,
 } from "./scaling/power-law.js";
+export { kid, mmdPolynomialUnbiased, resolveKidOptions, type KidOptions, type KidResult } from "./kid/kid.js";
+export {
+  precisionRecall,
+  type PrecisionRecallOptions,
+  type PrecisionRecallResult,
+} from "./precision-recall/precision-recall.js";
