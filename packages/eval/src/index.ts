@@ -21,3 +21,9 @@ export {
   type PrecisionRecallOptions,
   type PrecisionRecallResult,
 } from "./precision-recall/precision-recall.js";
+export {
+  importanceWeightedLoss,
+  laplaceDensity,
+  type ImportanceOptions,
+  type ImportanceWeightedLoss,
+} from "./importance/importance-weighted-loss.js";
