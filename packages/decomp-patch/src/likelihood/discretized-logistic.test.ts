@@ -1,5 +1,5 @@
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import * as tf from "@tensorflow/tfjs-core";
+import "@vsd/core";
 import { describe, expect, it } from "vitest";
 import { Rng, VsdError } from "@vsd/core";
 import { logisticBinLogProb, mixtureLogProb, mixtureParamCount, sampleMixture } from "./discretized-logistic.js";
@@ -44,7 +44,7 @@ describe("discretized logistic (pure)", () => {
     expect(Math.abs(got2 - got)).toBeLessThan(1e-9);
   });
 
-  it("a mixture over 2 channels sums to 1 over all 65,536 values; RGB coupling sums to 1 over G for fixed R, B-marginal", () => {
+  it("a mixture sums to 1 over all 256 values (c = 1) and all 65,536 values (c = 2)", () => {
     const rng = new Rng(3);
     const m = 3;
     const p2 = Array.from({ length: mixtureParamCount(m, 2) }, () => rng.normal());
@@ -64,7 +64,7 @@ describe("discretized logistic (pure)", () => {
     const n = 20000;
     const counts = new Float64Array(256);
     const px = new Uint8Array(1);
-    for (let i = 0; i < n; i++) counts[sampleMixture(params, m, 1, rng, 1, px)[0]!]++;
+    for (let i = 0; i < n; i++) counts[sampleMixture(params, m, 1, rng, 1, px)[0]!]! += 1;
     // Compare probability mass in 8 coarse bins of 32 values.
     for (let g = 0; g < 8; g++) {
       let pm = 0;
@@ -75,6 +75,20 @@ describe("discretized logistic (pure)", () => {
       }
       expect(Math.abs(cm - pm), `group ${g}`).toBeLessThan(4 * Math.sqrt((pm * (1 - pm)) / n) + 1e-3);
     }
+  });
+
+  it("low temperature picks the heaviest component and narrows it", () => {
+    const params = [2, 0, -0.5, 0.5, -3, -3]; // weights ∝ (e², 1), means −0.5 and 0.5
+    const rng = new Rng(1);
+    const px = new Uint8Array(1);
+    const centre = Math.round((-0.5 + 1) * 127.5);
+    let maxDev = 0;
+    for (let i = 0; i < 500; i++) maxDev = Math.max(maxDev, Math.abs(sampleMixture(params, 2, 1, rng, 0.05, px)[0]! - centre));
+    // At T = 0.05 the other component has weight ~e^(−40), and the scale is e^(−3)·0.05 ≈ 0.0025 (≈ 0.3 bins).
+    expect(maxDev).toBeLessThanOrEqual(3);
+    let maxDevWarm = 0;
+    for (let i = 0; i < 500; i++) maxDevWarm = Math.max(maxDevWarm, Math.abs(sampleMixture(params, 2, 1, rng, 1, px)[0]! - centre));
+    expect(maxDevWarm).toBeGreaterThan(20);
   });
 
   it("rejects values outside 0..255", () => {
