@@ -61,3 +61,4 @@ export * from "./report/index.js";
 export * from "./train/index.js";
 export * from "./probe/index.js";
 export * from "./diffusion/index.js";
+export * from "./reference/index.js";
