@@ -16,3 +16,11 @@ export { scatterPng, type ScatterOptions, type ScatterPoint } from "./scatter.js
 export { markdownTable, type MarkdownCell, type MarkdownTableOptions } from "./markdown-table.js";
 export { writeReport, type ReportContent, type WrittenReport } from "./write-report.js";
 export { runtimeVersions, packageVersion } from "./versions.js";
+export {
+  createProgress,
+  formatDuration,
+  formatRate,
+  type Progress,
+  type ProgressOptions,
+  type ProgressStream,
+} from "../progress.js";
