@@ -51,6 +51,10 @@ let cache: MnistAll | undefined;
  * |255·v − k| ≤ 0.1275 < 0.5, so `k = round(255·v)` recovers every original
  * byte exactly. The decoder checks that each value re-encodes to itself and
  * reports `CORRUPT_FILE` otherwise.
+ *
+ * Rows are ordered by class (all 0s, then all 1s, …). The arrays are cached
+ * for the process and shared between calls: treat them as read-only
+ * (`loadMnist` copies the rows it returns).
  */
 export function mnistDigits(): MnistAll {
   if (cache) return cache;
