@@ -3,15 +3,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Decomposition, Subtask } from "../decomposition.js";
 import { VsdError } from "../errors.js";
 import { probeEquivariance } from "./equivariance-probe.js";
-import {
-  blankDataset,
-  linearGaussianDecomposition,
-  patchOrderDecomposition,
-  positionDecomposition,
-  separableFieldDataset,
-  stationarySequenceDataset,
-  type LinearGaussianSpec,
-} from "./test-fixtures.js";
+import { ar1TransferGapBits } from "../data/ar1.js";
+import { syntheticRowBreak, syntheticStationary } from "../data/synthetic-field.js";
+import { sequenceDataset } from "../reference/sequence-dataset.js";
+import { sequenceDecomposition } from "../reference/sequence-decomposition.js";
+import { blankDataset, linearGaussianDecomposition, patchOrderDecomposition, type LinearGaussianSpec } from "./test-fixtures.js";
 
 const spec: LinearGaussianSpec = {
   a: [0.5, -0.2],
@@ -33,32 +29,58 @@ async function expectVsdError(p: Promise<unknown>, code: string): Promise<void> 
 }
 
 describe("probe calibration (DESIGN.md): known equivariant and non-equivariant cases", () => {
-  it("a stationary language-like sequence decomposed by position is equivariant: nonEquivariance < 0.02 bits/dim", async () => {
+  it("the stationary language-like sequence decomposed by position is equivariant: |nonEquivariance| < 0.01 bits/dim", async () => {
     const before = tf.memory().numTensors;
-    const data = stationarySequenceDataset(3000, 24, 0.8, 1);
-    const report = await probeEquivariance(positionDecomposition(24, 4), data, { seed: 1, pairsPerSubtask: 3000 });
-    expect(report.subtasks.length).toBe(20);
-    expect(Math.abs(report.nonEquivariance.value)).toBeLessThan(0.02);
-    expect(Math.abs(report.statistics["gap-full"]!.value)).toBeLessThan(0.02);
+    const data = sequenceDataset({ n: 2000, length: 16, dim: 4, seed: 1 });
+    const report = await probeEquivariance(sequenceDecomposition({ length: 16, dim: 4 }), data, { seed: 1 });
+    expect(report.subtasks.length).toBe(15);
+    expect(Math.abs(report.nonEquivariance.value)).toBeLessThan(0.01);
+    expect(Math.abs(report.statistics["gap-full"]!.value)).toBeLessThan(0.01);
     // Every single off-diagonal gap is small, not just their mean.
     const gaps = report.matrices[0]!.values.flat();
-    expect(Math.max(...gaps.map(Math.abs))).toBeLessThan(0.1);
+    expect(Math.max(...gaps.map(Math.abs))).toBeLessThan(0.05);
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("a 2-D stationary field in raster order: row-start gaps exceed interior gaps by > 0.8 bits/dim", async () => {
+  it("a 2-D stationary field: raster order breaks at row starts (≈ the AR(1) closed form), snake order does not", async () => {
     const before = tf.memory().numTensors;
-    // DESIGN.md: separable AR(1)×AR(1), ρ = 0.9, 7×7 cells of 16 dims (28×28, 4×4 patches).
-    const data = separableFieldDataset(2000, 28, 0.9, 2);
+    // DESIGN.md: separable AR(1)×AR(1), ρ = 0.9, 7×7 cells of 16 dims.
+    const data = syntheticStationary({ n: 2000, nTest: 1, seed: 2 });
     const raster = await probeEquivariance(patchOrderDecomposition(28, 4, "raster"), data, { seed: 3 });
+    const snake = await probeEquivariance(patchOrderDecomposition(28, 4, "snake"), data, { seed: 3 });
     const onto = (r: typeof raster, g: string): number => r.groups.find((x) => x.group === g)!.values["gap-diag"]!.value;
+    // Closed form (continuous values): the previous cell's coefficient is ρ inside a row, ρ^7 at
+    // a row start, 0 for the first cell (zero condition). Mean over the 48 other models:
+    const rho = 0.9;
+    const g = ar1TransferGapBits;
+    const wantRowStart = (42 * g(rho, rho ** 7) + g(0, rho ** 7)) / 48;
+    const wantInterior = (6 * g(rho ** 7, rho) + g(0, rho)) / 48;
     const rowStart = onto(raster, "row-start");
     const interior = onto(raster, "interior");
-    console.log("raster onto row-start / interior (bits/dim):", rowStart, interior);
-    expect(rowStart - interior).toBeGreaterThan(0.8);
-    expect(raster.groups.find((x) => x.group === "row-start")!.values["gap-diag"]!.low).toBeGreaterThan(
-      raster.groups.find((x) => x.group === "interior")!.values["gap-diag"]!.high,
-    );
+    console.log("raster onto row-start / interior (bits/dim):", rowStart, interior, "closed form:", wantRowStart, wantInterior);
+    console.log("snake onto row-start / interior:", onto(snake, "row-start"), onto(snake, "interior"), "nonEquivariance", snake.nonEquivariance.value);
+    expect(Math.abs(rowStart - wantRowStart)).toBeLessThan(0.1 * wantRowStart);
+    expect(Math.abs(interior - wantInterior)).toBeLessThan(0.1 * wantInterior);
+    // The margin the issue asks for: row starts exceed interior cells by > 1.2 bits/dim, intervals apart.
+    expect(rowStart - interior).toBeGreaterThan(1.2);
+    const ci = (r: typeof raster, grp: string) => r.groups.find((x) => x.group === grp)!.values["gap-diag"]!;
+    expect(ci(raster, "row-start").low).toBeGreaterThan(ci(raster, "interior").high);
+    // Snake order: every step is to a grid neighbour, so all subtasks but the first agree; the
+    // only gap left onto any cell is the first cell's model's, g(0, ρ)/48 = 0.025 bits/dim.
+    expect(Math.abs(onto(snake, "row-start") - g(0, rho) / 48)).toBeLessThan(0.01);
+    expect(Math.abs(onto(snake, "interior") - g(0, rho) / 48)).toBeLessThan(0.01);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("the row-break synthetic set: row-start gaps above interior gaps by > 2 bits/dim", async () => {
+    const before = tf.memory().numTensors;
+    const data = syntheticRowBreak({ n: 1200, nTest: 1, seed: 4 });
+    const r = await probeEquivariance(patchOrderDecomposition(28, 4, "raster"), data, { seed: 4, subtasks: { every: 2 } });
+    const onto = (grp: string) => r.groups.find((x) => x.group === grp)!.values["gap-diag"]!;
+    console.log("row-break onto row-start / interior:", onto("row-start").value, onto("interior").value);
+    expect(onto("row-start").value - onto("interior").value).toBeGreaterThan(2);
+    expect(onto("row-start").low).toBeGreaterThan(onto("interior").high);
+    expect(r.notes[0]).toBe("sub-sampled 25 of 49 subtasks: every 2nd from position 0");
     expect(tf.memory().numTensors).toBe(before);
   });
 });
@@ -139,7 +161,7 @@ describe("probe options, determinism and misuse", () => {
     };
     await expectVsdError(probeEquivariance(ragged, ds), "INVALID_SHAPE");
     // Too few pairs for a 16-dim condition: 10 images, 8 to fit.
-    const field = separableFieldDataset(10, 28, 0.9, 1);
+    const field = syntheticStationary({ n: 10, nTest: 1 });
     await expectVsdError(probeEquivariance(patchOrderDecomposition(28, 4, "raster"), field), "INSUFFICIENT_DATA");
     expect(tf.memory().numTensors).toBe(before);
   });

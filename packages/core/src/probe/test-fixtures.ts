@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { ImageDataset } from "../dataset.js";
 import type { Decomposition, GenerativeModel, Subtask, SubtaskPairs } from "../decomposition.js";
 import { VsdError } from "../errors.js";
-import { Rng } from "../rng.js";
+import type { Rng } from "../rng.js";
 
 function noModel(): GenerativeModel {
   throw new VsdError("NOT_SUPPORTED", "Test decompositions have no generative model.");
@@ -74,115 +74,11 @@ export function linearGaussianDecomposition(specs: readonly LinearGaussianSpec[]
   };
 }
 
-/** Maps N(0, 1) values to 8-bit pixels: 127.5 + 40·x, rounded and clipped. */
-function toPixel(v: number): number {
-  const p = Math.round(127.5 + 40 * v);
-  return p < 0 ? 0 : p > 255 ? 255 : p;
-}
-
-/**
- * A stationary sequence like language: AR(1) with coefficient `rho`, started
- * from its stationary law, stored as `1 × length` 8-bit images.
- */
-export function stationarySequenceDataset(n: number, length: number, rho: number, seed: number): ImageDataset {
-  const rng = new Rng(seed);
-  const make = (count: number): Uint8Array => {
-    const px = new Uint8Array(count * length);
-    const innov = Math.sqrt(1 - rho * rho);
-    for (let i = 0; i < count; i++) {
-      let v = rng.normal();
-      for (let t = 0; t < length; t++) {
-        if (t > 0) v = rho * v + innov * rng.normal();
-        px[i * length + t] = toPixel(v);
-      }
-    }
-    return px;
-  };
-  return {
-    name: `stationary-seq-${length}`,
-    height: 1,
-    width: length,
-    channels: 1,
-    train: { n, pixels: make(n) },
-    test: { n: 4, pixels: make(4) },
-  };
-}
-
-/**
- * Position decomposition of a 1-row sequence: subtask t predicts value
- * `t + context` from the `context` values before it.
- */
-export function positionDecomposition(length: number, context: number): Decomposition {
-  const subtasks: Subtask[] = [];
-  for (let t = context; t < length; t++) {
-    subtasks.push({ index: t - context, key: `pos/${t}`, params: { position: t } });
-  }
-  return {
-    specificationVersion: "v1",
-    id: "test-position",
-    subtasks: () => subtasks,
-    pairs(images: tf.Tensor4D, subtask: Subtask): SubtaskPairs {
-      const t = subtask.params.position!;
-      return tf.tidy(() => {
-        const flat = tf.reshape(images, [images.shape[0], -1]) as tf.Tensor2D;
-        return {
-          condition: tf.slice(flat, [0, t - context], [-1, context]),
-          target: tf.slice(flat, [0, t], [-1, 1]),
-        };
-      });
-    },
-    createModel: noModel,
-  };
-}
-
-/**
- * A 2-D stationary field: separable AR(1)×AR(1) with coefficient `rho`
- * (covariance ρ^|Δi| ρ^|Δj|), `size × size` 8-bit images. Stationary in both
- * directions, so any break a raster order shows is the order's, not the data's
- * (DESIGN.md, probe calibration).
- */
-export function separableFieldDataset(n: number, size: number, rho: number, seed: number): ImageDataset {
-  const rng = new Rng(seed);
-  const innov1 = Math.sqrt(1 - rho * rho);
-  const innov2 = 1 - rho * rho;
-  const make = (count: number): Uint8Array => {
-    const px = new Uint8Array(count * size * size);
-    const x = new Float64Array(size * size);
-    for (let m = 0; m < count; m++) {
-      for (let i = 0; i < size; i++) {
-        for (let j = 0; j < size; j++) {
-          let v: number;
-          if (i === 0 && j === 0) v = rng.normal();
-          else if (i === 0) v = rho * x[j - 1]! + innov1 * rng.normal();
-          else if (j === 0) v = rho * x[(i - 1) * size]! + innov1 * rng.normal();
-          else {
-            v =
-              rho * x[(i - 1) * size + j]! +
-              rho * x[i * size + j - 1]! -
-              rho * rho * x[(i - 1) * size + j - 1]! +
-              innov2 * rng.normal();
-          }
-          x[i * size + j] = v;
-          px[m * size * size + i * size + j] = toPixel(v);
-        }
-      }
-    }
-    return px;
-  };
-  return {
-    name: `separable-ar-field-${size}`,
-    height: size,
-    width: size,
-    channels: 1,
-    train: { n, pixels: make(n) },
-    test: { n: 4, pixels: make(4) },
-  };
-}
-
 /**
  * Square patches in raster or snake order; subtask t's condition is patch
  * t−1 in that order (zeros for the first), its target is patch t. Groups:
  * "first", "row-start" (first patch of a row in the order), "interior".
+ * (A minimal stand-in for `@vsd/decomp-patch`, which core must not import.)
  */
 export function patchOrderDecomposition(size: number, patch: number, order: "raster" | "snake"): Decomposition {
   const g = size / patch;
