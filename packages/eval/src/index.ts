@@ -27,3 +27,13 @@ export {
   type ImportanceOptions,
   type ImportanceWeightedLoss,
 } from "./importance/importance-weighted-loss.js";
+export {
+  predictFromScales,
+  type ScalePoint,
+  type ScaleTarget,
+  type ScalePrediction,
+  type ScalePredictionResult,
+  type PredictFromScalesOptions,
+} from "./scaling/predict-from-scales.js";
+export { type FeatureExtractor, extractInBatches } from "./extractors/feature-extractor.js";
+export { loadGraphModelExtractor, type GraphModelExtractorOptions } from "./extractors/graph-model-extractor.js";
