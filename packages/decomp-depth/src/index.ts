@@ -4,3 +4,19 @@ export { kmeans, nearestCodes } from "./kmeans.js";
 export { createEmaState, emaUpdate, restartDeadCodes, type EmaCodebookState } from "./ema-codebook.js";
 export { codebookUsage, type CodebookUsage } from "./codebook-stats.js";
 export { patchGrid, patchify, unpatchify, type PatchGrid } from "./patches.js";
+export {
+  RqTokenizer,
+  resolveRqTokenizerOptions,
+  type RqTokenizerOptions,
+  type ResolvedRqTokenizerOptions,
+  type TokenizerStepStats,
+  type TokenizerCodes,
+} from "./rq-tokenizer.js";
+export {
+  analyzeInvalidEncoding,
+  findDominantStage,
+  type AnalyzableTokenizer,
+  type InvalidEncodingOptions,
+  type InvalidEncodingReport,
+  type DepthStats,
+} from "./analyze-invalid-encoding.js";
