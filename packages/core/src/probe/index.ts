@@ -23,3 +23,4 @@ export {
 export { fitLinearGaussian, scoreLinearGaussian, type LinearGaussianFit, type LinearGaussianFitOptions } from "./linear-gaussian.js";
 export { type PairSet, makePairSet } from "./pair-set.js";
 export { bootstrapColumnMeans, type Interval, type ColumnSet } from "./bootstrap.js";
+export { writeProbeReport, probeReportMarkdown } from "./write-probe-report.js";
