@@ -32,3 +32,5 @@ export { mixtureLogProbTensor } from "./likelihood/discretized-logistic-tensor.j
 export { PatchArModel } from "./model/patch-ar-model.js";
 export { resolvePatchArOptions, type PatchArModelOptions, type ResolvedPatchArOptions } from "./model/patch-ar-options.js";
 export { patchDecomposition, patchDecomposition as default } from "./patch-plugin.js";
+export { orderPathPng, type OrderPathOptions } from "./pictures/order-path-png.js";
+export { lossHeatmapPng, lossesByPosition, type LossHeatmapOptions } from "./pictures/loss-heatmap-png.js";
