@@ -26,8 +26,10 @@ export interface BackendInfo {
 export interface InitBackendOptions {
   /** Try this backend first (or only, with `strict`). `VSD_BACKEND` overrides it. */
   readonly prefer?: BackendName | "auto";
-  /** Fail instead of falling back when `prefer` cannot be used. */
+  /** Fail instead of falling back when `prefer` cannot be used. Always on when `VSD_BACKEND` is set. */
   readonly strict?: boolean;
+  /** Only ever try these backends, in `BACKEND_ORDER` (after `prefer`). @default all of BACKEND_ORDER */
+  readonly candidates?: readonly BackendName[];
   /** Print the choice (once per process). @default true */
   readonly log?: boolean;
 }
@@ -70,19 +72,30 @@ export function resetBackendForTests(): void {
 async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
   const env = process.env["VSD_BACKEND"]?.trim();
   const preferRaw = env && env.length > 0 ? env : (options.prefer ?? "auto");
-  const strict = options.strict ?? Boolean(env && env.length > 0);
+  // A backend named in the environment is a requirement, not a hint.
+  const strict = env && env.length > 0 ? true : (options.strict ?? false);
+  const allowed = options.candidates ?? BACKEND_ORDER;
+  for (const c of allowed) {
+    if (!(BACKEND_ORDER as readonly string[]).includes(c)) {
+      throw new VsdError("INVALID_ARGUMENT", `Unknown backend "${c}" in candidates; expected some of ${BACKEND_ORDER.join(", ")}.`);
+    }
+  }
   if (preferRaw !== "auto" && !(BACKEND_ORDER as readonly string[]).includes(preferRaw)) {
     throw new VsdError(
       "INVALID_ARGUMENT",
       `Unknown backend "${preferRaw}"${env ? " (from VSD_BACKEND)" : ""}; expected one of ${BACKEND_ORDER.join(", ")} or auto.`,
     );
   }
-  const order: BackendName[] =
+  const order: BackendName[] = (
     preferRaw === "auto"
       ? [...BACKEND_ORDER]
       : strict
         ? [preferRaw as BackendName]
-        : [preferRaw as BackendName, ...BACKEND_ORDER.filter((b) => b !== preferRaw)];
+        : [preferRaw as BackendName, ...BACKEND_ORDER.filter((b) => b !== preferRaw)]
+  ).filter((b) => strict || allowed.includes(b));
+  if (order.length === 0) {
+    throw new VsdError("INVALID_ARGUMENT", "initBackend: no backend left to try (empty candidates).");
+  }
 
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
