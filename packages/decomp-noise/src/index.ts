@@ -50,3 +50,18 @@ export {
   targetWeight,
   importanceWeight,
 } from "./weighting/loss-weighting.js";
+export { createWeighting, trainingWeight, type WeightingSpec } from "./weighting/create-weighting.js";
+export type { Denoiser } from "./model/denoiser.js";
+export { createMlpDenoiser, type MlpDenoiserOptions } from "./model/mlp-denoiser.js";
+export { createDitDenoiser, type DitDenoiserOptions } from "./model/dit-denoiser.js";
+export { runSampler, guidanceActive, SAMPLER_KINDS, type SamplerKind, type SamplerOptions, type DenoiseFn } from "./model/samplers.js";
+export { resolveNoiseModelOptions, type NoiseModelOptions, type ResolvedNoiseModelOptions } from "./model/model-options.js";
+export { NoiseModel, type CreateNoiseModelOptions, type NoiseSampleOptions } from "./model/noise-model.js";
+export {
+  NoiseDecomposition,
+  resolveNoiseDecompositionOptions,
+  type NoiseDecompositionOptions,
+  type ResolvedNoiseDecompositionOptions,
+} from "./noise-decomposition.js";
+export { noiseDecomposition } from "./plugin.js";
+export { noiseDecomposition as default } from "./plugin.js";

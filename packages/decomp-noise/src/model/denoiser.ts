@@ -1,0 +1,23 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import type { ParamStore } from "@vsd/core";
+
+/**
+ * A network F(z, λ, label) → prediction (ε, x0, v or flow velocity) on
+ * flattened images `[n, D]`. Labels use index `numClasses` for "no label"
+ * (classifier-free guidance's null class [CFG §3]).
+ */
+export interface Denoiser {
+  readonly kind: "mlp" | "dit";
+  readonly store: ParamStore;
+  readonly dim: number;
+  /** `z` `[n, D]`, `logSnr` `[n]`, optional `labels` `[n]` (numClasses = unconditional). */
+  apply(z: tf.Tensor2D, logSnr: Float32Array, labels?: Int32Array): tf.Tensor2D;
+  /** Forward FLOPs on `rows` inputs. */
+  flops(rows: number): number;
+}
+
+/**
+ * Scale applied to λ before the sinusoidal embedding: with the highest
+ * frequency 1, λ steps of ~0.1 stay distinguishable over λ ∈ [−20, 20].
+ */
+export const LOG_SNR_EMBED_SCALE = 10;

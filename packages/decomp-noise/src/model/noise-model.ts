@@ -1,0 +1,332 @@
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  AdamW,
+  TRAIN_FLOPS_FACTOR,
+  Rng,
+  VsdError,
+  alphaSigmaFromLogSnr,
+  antitheticTimes,
+  encodePixel,
+  imageDims,
+  loadModelState,
+  natsToBitsPerDim,
+  priorKl,
+  reconstructionNll,
+  saveModelState,
+  type Batch,
+  type GenerativeModel,
+  type ImageShape,
+  type ModelSize,
+  type NllResult,
+  type SampleOptions,
+  type StepStats,
+  type Subtask,
+} from "@vsd/core";
+import { predictionCoefficients } from "../prediction.js";
+import { createSchedule } from "../schedules/create-schedule.js";
+import type { NoiseSchedule } from "../schedules/noise-schedule.js";
+import { createWeighting, trainingWeight } from "../weighting/create-weighting.js";
+import type { LossWeighting } from "../weighting/loss-weighting.js";
+import type { Denoiser } from "./denoiser.js";
+import { createDitDenoiser } from "./dit-denoiser.js";
+import { createMlpDenoiser } from "./mlp-denoiser.js";
+import { resolveNoiseModelOptions, type NoiseModelOptions, type ResolvedNoiseModelOptions } from "./model-options.js";
+import { guidanceActive, runSampler, type SamplerKind } from "./samplers.js";
+
+export interface CreateNoiseModelOptions extends NoiseModelOptions {
+  readonly shape: ImageShape;
+  readonly seed: number;
+  readonly size?: ModelSize;
+}
+
+/** Sampling options understood by `NoiseModel.sample` (on top of core's). */
+export interface NoiseSampleOptions extends SampleOptions {
+  readonly sampler?: SamplerKind;
+  readonly eta?: number;
+  /** Apply guidance only while σ_VE = e^(−λ/2) ∈ (lo, hi] [Kynkäänniemi et al. 2024]. */
+  readonly guidanceInterval?: readonly [number, number];
+  /** Clip x̂ to [−1, 1] inside DDPM/DDIM steps (diffusers `clip_sample`). @default true */
+  readonly clipDenoised?: boolean;
+}
+
+/**
+ * A Gaussian diffusion model over 8-bit images in log-SNR space: a denoiser
+ * network trained with a configurable p(λ) (the schedule), weighting w(λ) and
+ * prediction target; NLL is the VDM continuous-time ELBO in bits/dim.
+ * Data are encoded at the 8-bit bin centres f = (2k + 1)/256 − 1 (VDM).
+ */
+export class NoiseModel implements GenerativeModel {
+  readonly id = "noise";
+  readonly shape: ImageShape;
+  readonly config: ResolvedNoiseModelOptions;
+  readonly schedule: NoiseSchedule;
+  readonly weighting: LossWeighting;
+  readonly denoiser: Denoiser;
+  private readonly optimizer: AdamW;
+  private readonly dims: number;
+  private readonly numClasses: number;
+  private steps = 0;
+
+  constructor(options: CreateNoiseModelOptions) {
+    this.shape = options.shape;
+    this.dims = imageDims(options.shape);
+    this.config = resolveNoiseModelOptions(options, options.shape, options.size);
+    this.schedule = createSchedule(this.config.schedule);
+    this.weighting = createWeighting(this.config.weighting, this.config.prediction);
+    this.numClasses = this.config.conditional ? options.shape.numClasses ?? 0 : 0;
+    const base = new Rng(options.seed).derive("denoiser");
+    this.denoiser =
+      this.config.architecture === "mlp"
+        ? createMlpDenoiser(base, {
+            dim: this.dims,
+            hidden: this.config.width,
+            depth: this.config.depth,
+            numClasses: this.numClasses,
+            fourierExponents: this.config.fourierExponents,
+          })
+        : createDitDenoiser(base, {
+            shape: options.shape,
+            patch: this.config.patch,
+            width: this.config.width,
+            depth: this.config.depth,
+            heads: this.config.heads,
+            numClasses: this.numClasses,
+          });
+    this.optimizer = new AdamW(this.denoiser.store.variables, { learningRate: this.config.learningRate, clipNorm: this.config.clipNorm });
+  }
+
+  numParams(): number {
+    return this.denoiser.store.numParams();
+  }
+
+  flopsPerStep(batchSize: number): number {
+    return TRAIN_FLOPS_FACTOR * this.denoiser.flops(batchSize);
+  }
+
+  /** One AdamW step on ½·ω(λ)·‖target − F(z, λ)‖² per dim, λ from the schedule with antithetic t. */
+  trainStep(batch: Batch, rng: Rng): StepStats {
+    const n = batch.images.shape[0];
+    const D = this.dims;
+    this.checkBatch(batch);
+    const x = encodePixels(batch.pixels);
+    const eps = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
+    const ts = antitheticTimes(n, rng.uniform());
+    const [lo, hi] = this.config.trainLogSnrRange;
+    const lam = new Float32Array(n);
+    const a = new Float32Array(n);
+    const s = new Float32Array(n);
+    const cx = new Float32Array(n);
+    const ce = new Float32Array(n);
+    const w = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const l = Math.min(hi, Math.max(lo, this.schedule.logSnr(ts[i]!)));
+      lam[i] = l;
+      const as = alphaSigmaFromLogSnr(l);
+      a[i] = as.alpha;
+      s[i] = as.sigma;
+      const c = predictionCoefficients(this.config.prediction, l).target;
+      cx[i] = c.x;
+      ce[i] = c.eps;
+      w[i] = trainingWeight(this.weighting, this.schedule, this.config.prediction, l);
+    }
+    const labels = this.trainLabels(batch, rng);
+    const col = (v: Float32Array) => tf.tensor2d(v, [n, 1]);
+    const loss = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [n, D]);
+      const et = tf.tensor2d(eps, [n, D]);
+      const z = tf.add(tf.mul(xt, col(a)), tf.mul(et, col(s))) as tf.Tensor2D;
+      const target = tf.add(tf.mul(xt, col(cx)), tf.mul(et, col(ce)));
+      const wt = col(w);
+      return this.optimizer.step(() => {
+        const out = this.denoiser.apply(z, lam, labels);
+        const se = tf.sum(tf.square(tf.sub(out, target)), 1, true);
+        return tf.mul(tf.mean(tf.mul(wt, se)), 0.5 / D) as tf.Scalar;
+      });
+    });
+    this.steps++;
+    return { loss };
+  }
+
+  /**
+   * ½·E‖ε − ε̂‖² per dim at the subtask's λ: the integrand of the ELBO's diffusion
+   * term (nats per dim per unit λ), whatever the prediction target.
+   */
+  subtaskLoss(images: tf.Tensor4D, subtask: Subtask, rng: Rng): number {
+    const lambda = subtask.params["logSnr"];
+    if (lambda === undefined || !Number.isFinite(lambda)) {
+      throw new VsdError("INVALID_ARGUMENT", `subtaskLoss: subtask "${subtask.key}" has no finite logSnr param.`);
+    }
+    if (images.rank !== 4 || imageDims({ height: images.shape[1], width: images.shape[2], channels: images.shape[3] }) !== this.dims) {
+      throw new VsdError("INVALID_SHAPE", `subtaskLoss: images [${images.shape.join(", ")}] do not match the model's ${this.shape.height}×${this.shape.width}×${this.shape.channels}.`);
+    }
+    const n = images.shape[0];
+    const D = this.dims;
+    const eps = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
+    const { alpha, sigma } = alphaSigmaFromLogSnr(lambda);
+    const lam = new Float32Array(n).fill(lambda);
+    const c = predictionCoefficients(this.config.prediction, lambda).toEps;
+    const v = tf.tidy(() => {
+      const et = tf.tensor2d(eps, [n, D]);
+      const z = tf.add(tf.mul(tf.reshape(images, [n, D]), alpha), tf.mul(et, sigma)) as tf.Tensor2D;
+      const out = this.denoiser.apply(z, lam);
+      const epsHat = tf.add(tf.mul(z, c.z), tf.mul(out, c.pred));
+      return tf.mean(tf.square(tf.sub(epsHat, et)));
+    });
+    const r = 0.5 * (v.dataSync()[0] as number);
+    v.dispose();
+    return r;
+  }
+
+  /**
+   * VDM ELBO in bits/dim [VDM Eq. 17; REFERENCES §1.15]: prior KL at λ₁ +
+   * 256-way reconstruction at λ₀ + ½(λ₀ − λ₁)·E_{λ~U[λ₁,λ₀]}‖ε − ε̂‖² with
+   * antithetic λ samples. Unconditional (null label) for conditional models.
+   */
+  async nll(batch: Batch, rng: Rng): Promise<NllResult> {
+    this.checkBatch(batch);
+    const n = batch.images.shape[0];
+    const D = this.dims;
+    const [l1, l0] = this.config.nllLogSnrRange;
+    const K = this.config.nllSamples;
+    const total = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const px = batch.pixels.subarray(i * D, (i + 1) * D);
+      const noise = rng.fillNormal(new Float64Array(D));
+      total[i] = priorKl(px, l1) + reconstructionNll(px, noise, l0);
+    }
+    // Diffusion term: n·K rows, in chunks.
+    const x = encodePixels(batch.pixels);
+    const rows = n * K;
+    const chunk = this.config.evalChunk;
+    const u = antitheticTimes(rows, rng.uniform());
+    for (let start = 0; start < rows; start += chunk) {
+      const m = Math.min(chunk, rows - start);
+      const lam = new Float32Array(m);
+      const a = new Float32Array(m);
+      const s = new Float32Array(m);
+      const cz = new Float32Array(m);
+      const cp = new Float32Array(m);
+      const xs = new Float32Array(m * D);
+      const eps = rng.fillNormal(new Float32Array(m * D)) as Float32Array;
+      for (let r = 0; r < m; r++) {
+        const img = Math.floor((start + r) / K);
+        const l = l1 + (l0 - l1) * u[start + r]!;
+        lam[r] = l;
+        const as = alphaSigmaFromLogSnr(l);
+        a[r] = as.alpha;
+        s[r] = as.sigma;
+        const c = predictionCoefficients(this.config.prediction, l).toEps;
+        cz[r] = c.z;
+        cp[r] = c.pred;
+        xs.set(x.subarray(img * D, (img + 1) * D), r * D);
+      }
+      const se = tf.tidy(() => {
+        const col = (v: Float32Array) => tf.tensor2d(v, [m, 1]);
+        const et = tf.tensor2d(eps, [m, D]);
+        const z = tf.add(tf.mul(tf.tensor2d(xs, [m, D]), col(a)), tf.mul(et, col(s))) as tf.Tensor2D;
+        const out = this.denoiser.apply(z, lam, this.numClasses > 0 ? new Int32Array(m).fill(this.numClasses) : undefined);
+        const epsHat = tf.add(tf.mul(z, col(cz)), tf.mul(out, col(cp)));
+        return tf.sum(tf.square(tf.sub(epsHat, et)), 1);
+      });
+      const v = se.dataSync();
+      se.dispose();
+      for (let r = 0; r < m; r++) {
+        const img = Math.floor((start + r) / K);
+        total[img] = total[img]! + (0.5 * (l0 - l1) * v[r]!) / K;
+      }
+    }
+    const perImage = new Float64Array(n);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      perImage[i] = natsToBitsPerDim(total[i]!, D);
+      sum += perImage[i]!;
+    }
+    return { bitsPerDim: sum / n, bound: "elbo", perImage };
+  }
+
+  async sample(n: number, rng: Rng, options: NoiseSampleOptions = {}): Promise<tf.Tensor4D> {
+    if (!Number.isInteger(n) || n < 1) throw new VsdError("INVALID_ARGUMENT", `sample: n must be a positive integer, got ${n}.`);
+    const scale = options.guidanceScale ?? 1;
+    const labels = options.labels;
+    if (labels && labels.length !== n) throw new VsdError("INVALID_ARGUMENT", `sample: ${labels.length} labels for ${n} samples.`);
+    if (labels && this.numClasses === 0) throw new VsdError("NOT_SUPPORTED", "sample: this model is unconditional; it takes no labels.");
+    if (labels) for (const l of labels) if (!(l >= 0 && l < this.numClasses)) throw new VsdError("INVALID_RANGE", `sample: label ${l} outside [0, ${this.numClasses}).`);
+    const kind = options.sampler ?? this.config.sampler;
+    const clip = options.clipDenoised ?? true;
+    const D = this.dims;
+    const nullLabels = this.numClasses > 0 ? new Int32Array(n).fill(this.numClasses) : undefined;
+    const denoise = (z: tf.Tensor2D, lambda: number) =>
+      tf.tidy(() => {
+        const lam = new Float32Array(n).fill(lambda);
+        let out = this.denoiser.apply(z, lam, labels ?? nullLabels);
+        if (labels && scale !== 1 && guidanceActive(lambda, options.guidanceInterval)) {
+          const uncond = this.denoiser.apply(z, lam, nullLabels);
+          out = tf.add(uncond, tf.mul(tf.sub(out, uncond), scale));
+        }
+        const c = predictionCoefficients(this.config.prediction, lambda);
+        let x = tf.add(tf.mul(z, c.toX.z), tf.mul(out, c.toX.pred)) as tf.Tensor2D;
+        let eps = tf.add(tf.mul(z, c.toEps.z), tf.mul(out, c.toEps.pred)) as tf.Tensor2D;
+        if (clip && (kind === "ddpm" || kind === "ddim")) {
+          const { alpha, sigma } = alphaSigmaFromLogSnr(lambda);
+          x = tf.clipByValue(x, -1, 1);
+          eps = tf.div(tf.sub(z, tf.mul(x, alpha)), sigma);
+        }
+        return { x, eps };
+      });
+    const [lmin, lmax] = this.config.sampleLogSnrRange;
+    const flat = runSampler(denoise, n, D, rng, {
+      kind,
+      steps: options.steps ?? this.config.sampleSteps,
+      logSnrMin: lmin,
+      logSnrMax: lmax,
+      ...(options.eta !== undefined ? { eta: options.eta } : {}),
+    });
+    const out = tf.tidy(() => tf.reshape(tf.clipByValue(flat, -1, 1), [n, this.shape.height, this.shape.width, this.shape.channels])) as tf.Tensor4D;
+    flat.dispose();
+    return out;
+  }
+
+  async save(dir: string): Promise<void> {
+    await saveModelState(dir, { params: this.denoiser.store, optimizer: this.optimizer, meta: { id: this.id, steps: this.steps, config: this.config } });
+  }
+
+  async load(dir: string): Promise<void> {
+    const meta = (await loadModelState(dir, { params: this.denoiser.store, optimizer: this.optimizer })) as { steps?: number } | undefined;
+    this.steps = meta?.steps ?? 0;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.denoiser.store.dispose();
+  }
+
+  private checkBatch(batch: Batch): void {
+    const [n, h, w, c] = batch.images.shape;
+    if (h !== this.shape.height || w !== this.shape.width || c !== this.shape.channels) {
+      throw new VsdError("INVALID_SHAPE", `Batch images [${batch.images.shape.join(", ")}] do not match the model's ${this.shape.height}×${this.shape.width}×${this.shape.channels}.`);
+    }
+    if (batch.pixels.length !== n * this.dims) {
+      throw new VsdError("INVALID_SHAPE", `Batch has ${batch.pixels.length} pixels for ${n} images of ${this.dims}.`);
+    }
+  }
+
+  private trainLabels(batch: Batch, rng: Rng): Int32Array | undefined {
+    if (this.numClasses === 0) return undefined;
+    const n = batch.images.shape[0];
+    const out = new Int32Array(n).fill(this.numClasses);
+    if (!batch.labels) return out;
+    for (let i = 0; i < n; i++) {
+      const l = batch.labels[i]!;
+      if (!(l >= 0 && l < this.numClasses)) throw new VsdError("INVALID_RANGE", `Label ${l} outside [0, ${this.numClasses}).`);
+      out[i] = rng.uniform() < this.config.labelDropout ? this.numClasses : l;
+    }
+    return out;
+  }
+}
+
+/** 8-bit pixels at VDM bin centres, f = (2k + 1)/256 − 1. */
+function encodePixels(pixels: Uint8Array): Float32Array {
+  const out = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) out[i] = encodePixel(pixels[i]!);
+  return out;
+}
