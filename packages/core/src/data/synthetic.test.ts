@@ -134,6 +134,61 @@ describe("syntheticSequences", () => {
   });
 });
 
+/**
+ * A previous-cell linear-Gaussian probe on the quantised data, pooled over the
+ * 16 dims of a cell: fit y = a·x + b with residual variance v on subtask t,
+ * score it on subtask k; gap = cross-entropy(θ_t on k) − cross-entropy(θ_k on k), bits/dim.
+ */
+function probeGap(ds: ImageDataset, fit: [number, number], evalOn: [number, number]): number {
+  const cell = 4, w = ds.width, D = ds.height * w;
+  const pairs = ([[pr, pc], [r, c]]: [number, number][]) => {
+    const xs: number[] = [], ys: number[] = [];
+    for (let s = 0; s < ds.train.n; s++) {
+      for (let i = 0; i < cell; i++) {
+        for (let j = 0; j < cell; j++) {
+          xs.push(ds.train.pixels[s * D + (pr * cell + i) * w + pc * cell + j]! / 32);
+          ys.push(ds.train.pixels[s * D + (r * cell + i) * w + c * cell + j]! / 32);
+        }
+      }
+    }
+    return { xs, ys };
+  };
+  const model = (d: { xs: number[]; ys: number[] }) => {
+    const n = d.xs.length;
+    const mx = d.xs.reduce((a, b) => a + b, 0) / n, my = d.ys.reduce((a, b) => a + b, 0) / n;
+    let sxy = 0, sxx = 0;
+    for (let i = 0; i < n; i++) { sxy += (d.xs[i]! - mx) * (d.ys[i]! - my); sxx += (d.xs[i]! - mx) ** 2; }
+    const a = sxy / sxx, b = my - a * mx;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (d.ys[i]! - a * d.xs[i]! - b) ** 2;
+    return { a, b, v: v / n };
+  };
+  const nll = (m: { a: number; b: number; v: number }, d: { xs: number[]; ys: number[] }) => {
+    let s = 0;
+    for (let i = 0; i < d.xs.length; i++) s += 0.5 * Math.log(2 * Math.PI * m.v) + (d.ys[i]! - m.a * d.xs[i]! - m.b) ** 2 / (2 * m.v);
+    return s / d.xs.length / Math.LN2;
+  };
+  const prev = ([r, c]: [number, number]): [number, number] => (c > 0 ? [r, c - 1] : [r - 1, 6]);
+  const dt = pairs([prev(fit), fit]);
+  const dk = pairs([prev(evalOn), evalOn]);
+  return nll(model(dt), dk) - nll(model(dk), dk);
+}
+
+describe("calibration: a previous-cell probe finds the documented gaps (raster order, 7×7, ρ = 0.9)", () => {
+  it("stationary field: 1.87 bits/dim onto a row start, ≈ 0 between interior cells", () => {
+    const ds = syntheticStationary({ n: 1500, nTest: 1, seed: 4 });
+    expect(Math.abs(probeGap(ds, [2, 3], [3, 0]) - ar1TransferGapBits(0.9, 0.9 ** 7))).toBeLessThan(0.15);
+    expect(Math.abs(probeGap(ds, [3, 0], [2, 3]) - ar1TransferGapBits(0.9 ** 7, 0.9))).toBeLessThan(0.1);
+    expect(Math.abs(probeGap(ds, [2, 3], [5, 4]))).toBeLessThan(0.05);
+  });
+
+  it("row-break field: 4.95 bits/dim onto a row start", () => {
+    const ds = syntheticRowBreak({ n: 1500, nTest: 1, seed: 4 });
+    expect(Math.abs(probeGap(ds, [2, 3], [3, 0]) - ar1TransferGapBits(0.9, 0))).toBeLessThan(0.3);
+    expect(Math.abs(probeGap(ds, [2, 3], [5, 4]))).toBeLessThan(0.05);
+  });
+});
+
 describe("ar1TransferGapBits", () => {
   it("is 0 for equal conditionals and matches DESIGN.md's calibration numbers", () => {
     expect(ar1TransferGapBits(0.9, 0.9)).toBe(0);
