@@ -53,7 +53,7 @@ export function createMlpDenoiser(rng: Rng, options: MlpDenoiserOptions): Denois
         const parts: tf.Tensor2D[] = [z, sinusoidalEmbedding(scaled, embedDim)];
         for (const e of fourier) {
           const arg = tf.mul(z, Math.PI * 2 ** e);
-          parts.push(tf.sin(arg), tf.cos(arg));
+          parts.push(tf.sin(arg) as tf.Tensor2D, tf.cos(arg) as tf.Tensor2D);
         }
         if (labelEmb) {
           const ids = labels ?? new Int32Array(z.shape[0]).fill(numClasses);
