@@ -141,7 +141,7 @@ describe("syntheticSequences", () => {
  */
 function probeGap(ds: ImageDataset, fit: [number, number], evalOn: [number, number]): number {
   const cell = 4, w = ds.width, D = ds.height * w;
-  const pairs = ([[pr, pc], [r, c]]: [number, number][]) => {
+  const pairs = ([[pr, pc], [r, c]]: [[number, number], [number, number]]) => {
     const xs: number[] = [], ys: number[] = [];
     for (let s = 0; s < ds.train.n; s++) {
       for (let i = 0; i < cell; i++) {
