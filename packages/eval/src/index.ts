@@ -37,3 +37,25 @@ export {
 } from "./scaling/predict-from-scales.js";
 export { type FeatureExtractor, extractInBatches } from "./extractors/feature-extractor.js";
 export { loadGraphModelExtractor, type GraphModelExtractorOptions } from "./extractors/graph-model-extractor.js";
+export {
+  referenceFeatures,
+  splitFeatures,
+  type ReferenceFeatures,
+  type ReferenceOptions,
+} from "./fid/reference-statistics.js";
+export {
+  createMnistMlp,
+  mnistFeatureExtractor,
+  mnistWeightsDir,
+  MNIST_EXTRACTOR_ID,
+  MNIST_FEATURE_DIM,
+  MNIST_MLP_DIMS,
+  type MnistMlp,
+} from "./extractors/mnist-mlp.js";
+export {
+  evaluate,
+  NLL_CONVENTION,
+  type EvaluateOptions,
+  type EvaluationResult,
+  type MetricName,
+} from "./evaluate/evaluate.js";
