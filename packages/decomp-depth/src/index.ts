@@ -20,3 +20,7 @@ export {
   type InvalidEncodingReport,
   type DepthStats,
 } from "./analyze-invalid-encoding.js";
+export { DepthPrior, resolveDepthPriorOptions, type DepthPriorForm, type DepthPriorOptions, type ResolvedDepthPriorOptions } from "./depth-prior.js";
+export { DepthDecomposition, DepthModel, type DepthDecompositionOptions } from "./depth-decomposition.js";
+export { depthDecomposition } from "./depth-plugin.js";
+export { depthDecomposition as default } from "./depth-plugin.js";

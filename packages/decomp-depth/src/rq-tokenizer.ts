@@ -5,7 +5,6 @@ import {
   ParamStore,
   Rng,
   VsdError,
-  denseFlops,
   loadModelState,
   mlp,
   type Mlp,
@@ -210,6 +209,13 @@ export class RqTokenizer {
     const o = this.options;
     const rq = 2 * rows * o.depth * o.codebookSize * o.latentDim;
     return TRAIN_FLOPS_FACTOR * (this.encoder.flops(rows) + decoded * this.decoder.flops(rows)) + rq;
+  }
+
+  /** Forward FLOPs of encoding `batchSize` images (encoder matMuls + nearest-codeword search). */
+  encodeFlops(batchSize: number): number {
+    const rows = batchSize * this.positions;
+    const o = this.options;
+    return this.encoder.flops(rows) + 2 * rows * o.depth * o.codebookSize * o.latentDim;
   }
 
   /** Encoder output: row-major `[n·positions, latentDim]` latents of `images` (`[n, h, w, c]` in [−1, 1]). */
@@ -495,4 +501,3 @@ export class RqTokenizer {
   }
 }
 
-void denseFlops;
