@@ -70,6 +70,8 @@ describe("saveModelState / loadModelState", () => {
     await writeFile(join(dir, MODEL_STATE_DATA), bin.subarray(0, bin.length - 4));
     await expect(loadModelState(dir, { params: a.store })).rejects.toMatchObject({ code: "CORRUPT_FILE" });
     await expect(loadModelState(join(dir, "nope"), { params: a.store })).rejects.toMatchObject({ code: "IO_ERROR" });
+    // A regular file where the directory should be.
+    await expect(saveModelState(join(dir, MODEL_STATE_MANIFEST, "sub"), { params: a.store })).rejects.toMatchObject({ code: "IO_ERROR" });
     for (const r of [a, wide]) {
       r.opt.dispose();
       r.store.dispose();

@@ -1,9 +1,9 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { VsdError } from "../errors.js";
 import type { AdamW } from "./adamw.js";
 import type { ParamStore, WeightMap } from "./param-store.js";
-import { writeFileAtomicNn } from "./write-file-atomic.js";
+import { writeFileAtomic } from "../io.js";
 
 /** File names inside a model-state directory. */
 export const MODEL_STATE_MANIFEST = "model-state.json";
@@ -94,13 +94,9 @@ export async function saveModelState(dir: string, options: SaveModelStateOptions
     all.set(c, o);
     o += c.length;
   }
-  await mkdir(dir, { recursive: true });
-  try {
-    await writeFileAtomicNn(join(dir, MODEL_STATE_DATA), toLittleEndianBytes(all));
-    await writeFileAtomicNn(join(dir, MODEL_STATE_MANIFEST), JSON.stringify(manifest, null, 1));
-  } catch (e) {
-    throw new VsdError("IO_ERROR", `Could not write model state to ${dir}: ${(e as Error).message}`, { cause: e });
-  }
+  // writeFileAtomic creates the directory and throws VsdError("IO_ERROR") on failure.
+  writeFileAtomic(join(dir, MODEL_STATE_DATA), toLittleEndianBytes(all));
+  writeFileAtomic(join(dir, MODEL_STATE_MANIFEST), JSON.stringify(manifest, null, 1));
 }
 
 /**
