@@ -13,13 +13,13 @@ import {
   type RecordedProbeOptions,
   type SubtaskSummary,
 } from "./equivariance-report.js";
+import { UNGROUPED } from "./groups.js";
 import { linearGaussianMinFitPairs, runLinearGaussianProbe } from "./linear-gaussian-probe.js";
 import type { MethodOutcome } from "./method-outcome.js";
 import { runNeuralProbe } from "./neural-probes.js";
 import { resolveProbeOptions, selectSubtasks, type ProbeOptions, type ResolvedProbeOptions } from "./probe-options.js";
 
-/** Group name used for subtasks without a `group`. */
-export const UNGROUPED = "ungrouped";
+export { UNGROUPED };
 
 /**
  * Measures how equivariant a decomposition's subtasks are (paper, Question 2,

@@ -1,0 +1,2 @@
+/** Group name used for subtasks without a `group`. */
+export const UNGROUPED = "ungrouped";
