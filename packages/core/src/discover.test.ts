@@ -112,6 +112,23 @@ describe("discoverPlugins", () => {
     expect(skipped["not-installed"]).toMatch(/not installed/);
   });
 
+  it("keeps the nearest copy of a package found twice and reports the other as shadowed", async () => {
+    const nested = join(root, "a", "node_modules", "vsd-decomp-good");
+    writePackage(nested, { name: "vsd-decomp-good", version: "9.9.9", type: "module" }, {
+      "index.js": pluginSource("vsd-decomp-good", "good-nested"),
+    });
+    try {
+      const found = await discoverPlugins({ cwd: join(root, "a", "b"), workspace: false });
+      const good = found.filter((p) => p.name === "vsd-decomp-good");
+      expect(good.map((p) => p.version)).toEqual(["9.9.9"]);
+      const shadowed = found.skipped.find((s) => s.name === "vsd-decomp-good")!;
+      expect(shadowed.dir).toBe(join(root, "node_modules", "vsd-decomp-good"));
+      expect(shadowed.reason).toMatch(/shadowed by the nearer copy/);
+    } finally {
+      rmSync(join(root, "a", "node_modules"), { recursive: true, force: true });
+    }
+  });
+
   it("finds plugins linked only into a pnpm workspace member's node_modules", async () => {
     const ws = mkdtempSync(join(tmpdir(), "vsd-ws-"));
     try {

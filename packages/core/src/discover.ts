@@ -129,7 +129,16 @@ export async function discoverPlugins(options: DiscoverPluginsOptions = {}): Pro
   }
 
   const plugins: DiscoveredPlugin[] = [];
+  const byName = new Map<string, string>();
   for (const c of candidates) {
+    // Two copies of one package (e.g. different versions in nested node_modules):
+    // the nearest wins, as Node's own resolution from `cwd` would pick it.
+    const first = byName.get(c.name);
+    if (first !== undefined) {
+      skipped.push({ name: c.name, dir: c.dir, reason: `shadowed by the nearer copy in ${first}` });
+      continue;
+    }
+    byName.set(c.name, c.dir);
     const loaded = await loadCandidate(c, conditions);
     if ("reason" in loaded) skipped.push(loaded);
     else plugins.push(loaded);
