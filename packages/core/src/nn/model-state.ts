@@ -94,9 +94,14 @@ export async function saveModelState(dir: string, options: SaveModelStateOptions
     all.set(c, o);
     o += c.length;
   }
-  // writeFileAtomic creates the directory and throws VsdError("IO_ERROR") on failure.
-  writeFileAtomic(join(dir, MODEL_STATE_DATA), toLittleEndianBytes(all));
-  writeFileAtomic(join(dir, MODEL_STATE_MANIFEST), JSON.stringify(manifest, null, 1));
+  try {
+    writeFileAtomic(join(dir, MODEL_STATE_DATA), toLittleEndianBytes(all));
+    writeFileAtomic(join(dir, MODEL_STATE_MANIFEST), JSON.stringify(manifest, null, 1));
+  } catch (e) {
+    // writeFileAtomic throws IO_ERROR itself, except when its temp-file cleanup fails too.
+    if (VsdError.isInstance(e)) throw e;
+    throw new VsdError("IO_ERROR", `Could not write model state to ${dir}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /**
