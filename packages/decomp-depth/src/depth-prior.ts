@@ -106,8 +106,7 @@ export class DepthPrior {
     const codes = new Int32Array(n * P * D).fill(-1);
     for (let t = 0; t < P; t++) {
       for (let d = 0; d < D; d++) {
-        const feats = this.features(codes, n, d, t);
-        const probs = tf.tidy(() => tf.softmax(tf.div(this.nets[this.net(d)]!.apply(tf.tensor2d(feats, [n, this.featureDim()])), temperature)).dataSync());
+        const probs = this.conditionalProbabilities(codes, n, t, d, temperature);
         for (let i = 0; i < n; i++) {
           let u = rng.uniform();
           let k = 0;
@@ -122,6 +121,16 @@ export class DepthPrior {
     return codes;
   }
 
+
+  /**
+   * p(k_{t,d} | everything before (t, d) in the AR order) for each of the `n`
+   * images, row-major `[n, K]`. Only codes before (t, d) are read, so `codes`
+   * may hold anything (e.g. −1) after it.
+   */
+  conditionalProbabilities(codes: Int32Array, n: number, t: number, d: number, temperature = 1): Float32Array {
+    const feats = this.features(codes, n, d, t);
+    return tf.tidy(() => tf.softmax(tf.div(this.nets[this.net(d)]!.apply(tf.tensor2d(feats, [n, this.featureDim()])), temperature)).dataSync() as Float32Array);
+  }
 
   async save(dir: string): Promise<void> {
     await saveModelState(dir, { params: this.store, optimizer: this.optimizer, meta: { kind: "vsd-depth-prior", options: this.options } });
