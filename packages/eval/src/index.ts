@@ -5,7 +5,9 @@ export {
   fidDetailed,
   type FrechetDistanceDetails,
   type FidDetails,
+  type FrechetOptions,
 } from "./fid/frechet-distance.js";
+export { pivotedCholesky, type PivotedCholesky } from "./linalg/pivoted-cholesky.js";
 export { featureStatistics, checkFeatures, type FeatureStatistics } from "./linalg/feature-statistics.js";
 export { symmetricEigen, type SymmetricEigen } from "./linalg/symmetric-eigen.js";
 export {

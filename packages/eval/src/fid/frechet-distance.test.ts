@@ -4,6 +4,7 @@ import { hashFeatures } from "../../scripts/hash-features.js";
 import { featureStatistics } from "../linalg/feature-statistics.js";
 import fixtures from "./__fixtures__/pytorch-fid.json" with { type: "json" };
 import { fid, fidDetailed, frechetDistance, frechetDistanceDetailed } from "./frechet-distance.js";
+import { pivotedCholesky } from "../linalg/pivoted-cholesky.js";
 
 function identity(d: number, s = 1): Float64Array {
   const m = new Float64Array(d * d);
@@ -115,4 +116,46 @@ describe("fid agrees with pytorch-fid (scipy sqrtm) on hashed features", () => {
       expect(det.rankDeficient).toBe(c.nA <= c.dim || c.nB <= c.dim);
     });
   }
+});
+
+describe('method "cholesky" (pivoted Cholesky factor of Σ₁) agrees with "eigh"', () => {
+  it("closed forms: identical → 0, Σ = I → ‖Δμ‖², the 2×2 case, rank-1 Σ₁", () => {
+    const opts = { method: "cholesky" } as const;
+    const d = 32;
+    const { mu, sigma } = featureStatistics(hashFeatures(11, 200, d), d);
+    expect(Math.abs(frechetDistanceDetailed(mu, sigma, mu, sigma, opts).raw)).toBeLessThan(1e-9);
+    expect(Math.abs(frechetDistance([1, 2, 3], identity(3), [0, 0, 0], identity(3), opts) - 14)).toBeLessThan(1e-12);
+    const expected = 5 + 9 - 2 * Math.sqrt(10 + 4 * Math.sqrt(3));
+    expect(Math.abs(frechetDistance([1, 0], [2, 1, 1, 2], [0, 2], [1, 0, 0, 4], opts) - expected)).toBeLessThan(1e-9);
+    const s1 = [1, 2, -1, 2, 4, -2, -1, -2, 1]; // v vᵀ, v = (1, 2, −1)
+    const s2 = [2, 0.5, 0, 0.5, 1, 0.2, 0, 0.2, 3];
+    const det = frechetDistanceDetailed([0, 0, 0], s1, [0, 0, 0], s2, opts);
+    expect(det.rankSigma1).toBe(1);
+    expect(Math.abs(det.traceSqrtProduct - Math.sqrt(10.2))).toBeLessThan(1e-9); // Σ₂v = (3, 2.3, −2.6), vᵀΣ₂v = 10.2
+  });
+
+  for (const c of fixtures.cases.filter((x) => x.dim <= 256)) {
+    it(`${c.name}: same value as pytorch-fid within 1e-6 relative`, () => {
+      const xa = hashFeatures(c.seedA, c.nA, c.dim);
+      const xb = hashFeatures(c.seedB, c.nB, c.dim, c.scaleB, c.shiftB);
+      const v = fid(xa, xb, c.dim, { method: "cholesky" });
+      expect(Math.abs(v - c.expected) / c.expected).toBeLessThan(1e-6);
+    });
+  }
+
+  it("pivotedCholesky reproduces Σ = P L Lᵀ Pᵀ and finds the rank of N < d covariances", () => {
+    const d = 24;
+    const { sigma } = featureStatistics(hashFeatures(5, 10, d), d); // rank ≤ 9
+    const ch = pivotedCholesky(sigma, d);
+    expect(ch.rank).toBe(9);
+    let maxErr = 0;
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let k = 0; k < ch.rank; k++) s += ch.factorT[k * d + i]! * ch.factorT[k * d + j]!;
+        maxErr = Math.max(maxErr, Math.abs(s - sigma[ch.perm[i]! * d + ch.perm[j]!]!));
+      }
+    }
+    expect(maxErr).toBeLessThan(1e-12);
+  });
 });

@@ -1,7 +1,21 @@
 import { VsdError } from "@vsd/core";
 import { featureStatistics } from "../linalg/feature-statistics.js";
 import { accumulateRowDots, mirrorUpper, symmetrize } from "../linalg/row-dots.js";
+import { pivotedCholesky } from "../linalg/pivoted-cholesky.js";
 import { symmetricEigen } from "../linalg/symmetric-eigen.js";
+
+/** Options of the Fréchet distance. */
+export interface FrechetOptions {
+  /**
+   * How Σ₁ is factored. "eigh": Σ₁ = V diag(ℓ) Vᵀ with ℓ clamped at 0, S = Σ₁^½
+   * (REFERENCES §5.1). "cholesky": Σ₁ ≈ P L Lᵀ Pᵀ by pivoted Cholesky with the dpstrf
+   * tolerance d·ε·max diag (dropping the sub-tolerance part plays the role of
+   * clamping). Both give the eigenvalues of a factor-sandwiched Σ₂ that equal
+   * those of Σ₁^½ Σ₂ Σ₁^½; "cholesky" skips the eigenvectors of Σ₁ and is faster.
+   * @default "eigh"
+   */
+  readonly method?: "eigh" | "cholesky";
+}
 
 /** Everything behind one Fréchet distance, for reports and debugging. */
 export interface FrechetDistanceDetails {
@@ -16,9 +30,9 @@ export interface FrechetDistanceDetails {
   /** tr √(Σ₁^½ Σ₂ Σ₁^½) = tr √(Σ₁Σ₂). */
   readonly traceSqrtProduct: number;
   readonly dim: number;
-  /** Eigenvalues of Σ₁ kept (> 0 after clamping): the numerical rank used. */
+  /** Numerical rank of Σ₁ used: eigenvalues > 0 ("eigh") or pivots above tolerance ("cholesky"). */
   readonly rankSigma1: number;
-  /** Smallest eigenvalue of the symmetrised Σ₁ before clamping. */
+  /** Smallest eigenvalue of the symmetrised Σ₁ before clamping (NaN on the "cholesky" route). */
   readonly minEigenSigma1: number;
   /** Smallest eigenvalue of Σ₁^½ Σ₂ Σ₁^½ before clamping. */
   readonly minEigenProduct: number;
@@ -53,13 +67,15 @@ function checkStats(mu: ArrayLike<number>, cov: ArrayLike<number>, d: number, wh
  *
  * Implementation detail: with G = diag(√ℓ) Vᵀ restricted to ℓ > 0 (r rows),
  * Σ₁^½ Σ₂ Σ₁^½ = V (G Σ₂ Gᵀ) Vᵀ, so the r×r matrix G Σ₂ Gᵀ has the same
- * eigenvalues and costs one product fewer.
+ * eigenvalues and costs one product fewer. `method: "cholesky"` uses G = Lᵀ of a
+ * pivoted Cholesky factor instead (same eigenvalues, no eigenvectors needed).
  */
 export function frechetDistanceDetailed(
   mu1: ArrayLike<number>,
   cov1: ArrayLike<number>,
   mu2: ArrayLike<number>,
   cov2: ArrayLike<number>,
+  options: FrechetOptions = {},
 ): FrechetDistanceDetails {
   const d = mu1.length;
   if (d < 1) throw new VsdError("INVALID_SHAPE", "frechetDistance: empty mean vector.");
@@ -83,29 +99,50 @@ export function frechetDistanceDetailed(
     traceSigma2 += s2[i * d + i]!;
   }
 
-  const eig1 = symmetricEigen(s1, d, { vectors: true });
-  const vectors = eig1.vectors!;
+  // G: r×d with GᵀG = Σ₁ (clamped/truncated) in some basis; M = G Σ₂' Gᵀ has the
+  // eigenvalues of Σ₁^½ Σ₂ Σ₁^½, where Σ₂' is Σ₂ in that basis.
   let clamped = 0;
-  const kept: number[] = [];
-  for (let i = 0; i < d; i++) {
-    const l = eig1.values[i]!;
-    if (l < 0) clamped++;
-    if (l > 0) kept.push(i);
-  }
-  const r = kept.length;
-  let traceSqrtProduct = 0;
-  let minEigenProduct = 0;
-  if (r > 0) {
-    // G: r×d, row k = √ℓ_k · v_k.
-    const g = new Float64Array(r * d);
+  let r: number;
+  let g: Float64Array;
+  let sigma2 = s2;
+  let minEigenSigma1: number;
+  if ((options.method ?? "eigh") === "eigh") {
+    const eig1 = symmetricEigen(s1, d, { vectors: true });
+    const vectors = eig1.vectors!;
+    const kept: number[] = [];
+    for (let i = 0; i < d; i++) {
+      const l = eig1.values[i]!;
+      if (l < 0) clamped++;
+      if (l > 0) kept.push(i);
+    }
+    r = kept.length;
+    minEigenSigma1 = eig1.values[0]!;
+    // Row k = √ℓ_k · v_k, so GᵀG = V diag(ℓ₊) Vᵀ and G Σ₂ Gᵀ = diag(√ℓ)Vᵀ Σ₂ V diag(√ℓ),
+    // which is Vᵀ (S Σ₂ S) V restricted to ℓ > 0: the same nonzero eigenvalues.
+    g = new Float64Array(r * d);
     for (let k = 0; k < r; k++) {
       const i = kept[k]!;
       const sl = Math.sqrt(eig1.values[i]!);
       for (let j = 0; j < d; j++) g[k * d + j] = sl * vectors[i * d + j]!;
     }
+  } else {
+    const ch = pivotedCholesky(s1, d);
+    r = ch.rank;
+    g = ch.factorT;
+    minEigenSigma1 = Number.NaN; // not computed on this route
+    // Σ₂ in the pivoted order: Σ₂'[i][j] = Σ₂[perm i][perm j].
+    sigma2 = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) {
+      const pi = ch.perm[i]! * d;
+      for (let j = 0; j < d; j++) sigma2[i * d + j] = s2[pi + ch.perm[j]!]!;
+    }
+  }
+  let traceSqrtProduct = 0;
+  let minEigenProduct = 0;
+  if (r > 0) {
     // W = G Σ₂ (Σ₂ symmetric: its rows are its columns).
     const w = new Float64Array(r * d);
-    accumulateRowDots(g, r, s2, d, d, w, d);
+    accumulateRowDots(g, r, sigma2, d, d, w, d);
     // M = W Gᵀ = G Σ₂ Gᵀ, upper triangle then mirrored (that is the symmetrisation).
     const m = new Float64Array(r * r);
     accumulateRowDots(w, r, g, r, d, m, r, true);
@@ -128,7 +165,7 @@ export function frechetDistanceDetailed(
     traceSqrtProduct,
     dim: d,
     rankSigma1: r,
-    minEigenSigma1: eig1.values[0]!,
+    minEigenSigma1,
     minEigenProduct,
     clampedEigenvalues: clamped,
   };
@@ -146,8 +183,9 @@ export function frechetDistance(
   cov1: ArrayLike<number>,
   mu2: ArrayLike<number>,
   cov2: ArrayLike<number>,
+  options: FrechetOptions = {},
 ): number {
-  return frechetDistanceDetailed(mu1, cov1, mu2, cov2).value;
+  return frechetDistanceDetailed(mu1, cov1, mu2, cov2, options).value;
 }
 
 /** FID details plus the sample sizes behind them. */
@@ -164,10 +202,15 @@ export interface FidDetails extends FrechetDistanceDetails {
 }
 
 /** {@link fid} with all intermediate terms. */
-export function fidDetailed(featuresA: ArrayLike<number>, featuresB: ArrayLike<number>, dim: number): FidDetails {
+export function fidDetailed(
+  featuresA: ArrayLike<number>,
+  featuresB: ArrayLike<number>,
+  dim: number,
+  options: FrechetOptions = {},
+): FidDetails {
   const a = featureStatistics(featuresA, dim);
   const b = featureStatistics(featuresB, dim);
-  const details = frechetDistanceDetailed(a.mu, a.sigma, b.mu, b.sigma);
+  const details = frechetDistanceDetailed(a.mu, a.sigma, b.mu, b.sigma, options);
   return { ...details, nA: a.n, nB: b.n, rankDeficient: a.n <= dim || b.n <= dim };
 }
 
@@ -179,6 +222,11 @@ export function fidDetailed(featuresA: ArrayLike<number>, featuresB: ArrayLike<n
  * @throws VsdError `INSUFFICIENT_DATA` for N < 2, `INVALID_SHAPE` when a length
  *   is not a multiple of `dim`, `NON_FINITE` on NaN/±∞.
  */
-export function fid(featuresA: ArrayLike<number>, featuresB: ArrayLike<number>, dim: number): number {
-  return fidDetailed(featuresA, featuresB, dim).value;
+export function fid(
+  featuresA: ArrayLike<number>,
+  featuresB: ArrayLike<number>,
+  dim: number,
+  options: FrechetOptions = {},
+): number {
+  return fidDetailed(featuresA, featuresB, dim, options).value;
 }
