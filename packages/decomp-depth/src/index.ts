@@ -24,3 +24,4 @@ export { DepthPrior, resolveDepthPriorOptions, type DepthPriorForm, type DepthPr
 export { DepthDecomposition, DepthModel, type DepthDecompositionOptions } from "./depth-decomposition.js";
 export { depthDecomposition } from "./depth-plugin.js";
 export { depthDecomposition as default } from "./depth-plugin.js";
+export { multiScaleResidualQuantize, areaDownsample, nearestUpsample, type MultiScaleQuantization } from "./multi-scale-quantize.js";
