@@ -24,3 +24,4 @@ export { fitLinearGaussian, scoreLinearGaussian, type LinearGaussianFit, type Li
 export { type PairSet, makePairSet } from "./pair-set.js";
 export { bootstrapColumnMeans, type Interval, type ColumnSet } from "./bootstrap.js";
 export { writeProbeReport, probeReportMarkdown } from "./write-probe-report.js";
+export { runProbeCli, resolveProbePlugin, loadProbeDataset, PROBE_USAGE } from "./probe-cli.js";
