@@ -15,6 +15,7 @@ import {
   imageGridPng,
   initBackend,
   linePlotPng,
+  makeBatch,
   loadFashionMnist,
   loadIdx,
   loadMnist,
@@ -60,7 +61,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     secondsPerPlugin: 15,
     maxSteps: 12,
     batchSize: 16,
-    trainImages: 600,
+    trainImages: 1200,
     testImages: 200,
     prepareSteps: 10,
     samples: 48,
@@ -349,10 +350,13 @@ async function comparePlugin(
     files.push(`samples-${d.id}.png`);
     tick("evaluated");
 
+    // The ridge fit needs more fit pairs than condition dims (probe, linear-gaussian).
+    const dc = conditionWidth(d, dataset, subtasks[0]!);
+    const pairsNeeded = Math.ceil((dc + 8) / 0.75);
     const report: EquivarianceReport = await probeEquivariance(d, dataset, {
       method: "linear-gaussian",
       subtasks: subtasks.length > s.probeSubtasks ? { every: Math.ceil(subtasks.length / s.probeSubtasks) } : "all",
-      pairsPerSubtask: Math.min(s.probePairs, dataset.train.n),
+      pairsPerSubtask: Math.min(Math.max(s.probePairs, pairsNeeded), dataset.train.n),
       seed: o.seed,
       bootstrapSamples: 200,
     });
@@ -374,6 +378,18 @@ async function comparePlugin(
     return { ...partial, files, error: message } as unknown as PluginResult;
   } finally {
     model?.dispose();
+  }
+}
+
+function conditionWidth(d: Decomposition, dataset: ImageDataset, subtask: Subtask): number {
+  const batch = makeBatch(dataset, dataset.train, Int32Array.from([0, 1]));
+  try {
+    const p = d.pairs(batch.images, subtask, new Rng(0));
+    const w = p.condition.shape[1];
+    tf.dispose([p.condition, p.target]);
+    return w;
+  } finally {
+    batch.images.dispose();
   }
 }
 
