@@ -100,7 +100,7 @@ class BitplaneModel implements GenerativeModel {
       for (const b of planes) {
         const { condition, target } = planePair(bytes, b);
         const id = tf.oneHot(tf.fill([bytes.shape[0]], b, "int32"), BITS).toFloat();
-        conds.push(tf.concat([condition, id], 1));
+        conds.push(tf.concat([condition, id], 1) as tf.Tensor2D);
         targets.push(target);
       }
       const logits = this.net.apply(tf.concat(conds, 0));
