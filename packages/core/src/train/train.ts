@@ -1,6 +1,7 @@
 import { makeBatch, type ImageDataset } from "../dataset.js";
 import type { GenerativeModel, StepStats } from "../decomposition.js";
 import { VsdError } from "../errors.js";
+import { Rng } from "../rng.js";
 import { createProgress, type Progress, type ProgressStream } from "../progress.js";
 import { BatchOrder, stepRng } from "./batch-order.js";
 import { readLatestCheckpoint, trainState, writeCheckpoint, type TrainState } from "./checkpoint.js";
@@ -238,7 +239,7 @@ export async function train(model: GenerativeModel, dataset: ImageDataset, optio
         const rows = Math.min(o.evalBatchSize, dataset.test.n);
         const evalBatch = makeBatch(dataset, dataset.test, Int32Array.from({ length: rows }, (_, i) => i));
         try {
-          const r = await model.nll(evalBatch, stepRng(o.seed, -step - 1));
+          const r = await model.nll(evalBatch, new Rng(o.seed).derive(`train/eval/${step}`));
           evals.push({ step, bitsPerDim: r.bitsPerDim, bound: r.bound });
         } finally {
           evalBatch.images.dispose();
