@@ -1,0 +1,20 @@
+export { monotoneNet, normalizedGamma, positive, inverseSoftplus, type MonotoneNetWeights, type GammaValue } from "./schedule/monotone-net-math.js";
+export {
+  cosineGammaSchedule,
+  linearVpGammaSchedule,
+  linearGammaSchedule,
+  type FixedGammaSchedule,
+  type LinearVpOptions,
+} from "./schedule/fixed-schedules.js";
+export type { GammaSchedule } from "./schedule/gamma-schedule.js";
+export { FixedSchedule, cosineSchedule } from "./schedule/fixed-gamma-schedule.js";
+export {
+  LearnedSchedule,
+  resolveLearnedScheduleOptions,
+  type LearnedScheduleOptions,
+  type ResolvedLearnedScheduleOptions,
+} from "./schedule/learned-schedule.js";
+export { priorKlGrad, reconstructionNllWithGrad } from "./vdm/elbo-gradients.js";
+export { createVdmDenoiser, LOG_SNR_EMBED_SCALE, type VdmDenoiser, type VdmDenoiserOptions } from "./vdm/vdm-denoiser.js";
+export { resolveVdmModelOptions, type VdmModelOptions, type ResolvedVdmModelOptions } from "./vdm/vdm-model-options.js";
+export { VdmModel, encodePixels, type CreateVdmModelOptions, type ElboPoint } from "./vdm/vdm-model.js";

@@ -1,0 +1,81 @@
+import { VsdError, type ModelSize } from "@vsd/core";
+import { resolveLearnedScheduleOptions, type LearnedScheduleOptions, type ResolvedLearnedScheduleOptions } from "../schedule/learned-schedule.js";
+
+/** Plugin knobs of the VDM model (passed through `createModel` options). */
+export interface VdmModelOptions {
+  /** "learned": VDM's monotone network; "cosine": the fixed truncated cosine schedule (baseline). @default "learned" */
+  readonly schedule?: "learned" | "cosine";
+  /** Learned-schedule network and endpoints (the cosine baseline uses the same endpoints). @default {} */
+  readonly scheduleOptions?: LearnedScheduleOptions;
+  /** Hidden width of the MLP denoiser; overrides `size`. */
+  readonly width?: number;
+  /** Hidden layers of the MLP denoiser; overrides `size`. */
+  readonly depth?: number;
+  /** Width of the λ embedding. @default 32 */
+  readonly embedDim?: number;
+  /** Fourier-feature exponents of the denoiser input [VDM App. C]. @default [] */
+  readonly fourierExponents?: readonly number[];
+  /** AdamW learning rate of the denoiser and the endpoints (VLB). @default 1e-3 */
+  readonly learningRate?: number;
+  /** AdamW learning rate of the schedule's interior (variance objective). @default 1e-2 */
+  readonly scheduleLearningRate?: number;
+  /** Global-norm gradient clip of each optimiser. @default 1 */
+  readonly clipNorm?: number;
+  /** Monte-Carlo t samples per image in `nll`. @default 8 */
+  readonly nllSamples?: number;
+  /** Ancestral sampling steps. @default 100 */
+  readonly sampleSteps?: number;
+  /** Rows per forward pass in `nll`. @default 512 */
+  readonly evalChunk?: number;
+}
+
+export interface ResolvedVdmModelOptions {
+  schedule: "learned" | "cosine";
+  scheduleOptions: ResolvedLearnedScheduleOptions;
+  width: number;
+  depth: number;
+  embedDim: number;
+  fourierExponents: number[];
+  learningRate: number;
+  scheduleLearningRate: number;
+  clipNorm: number;
+  nllSamples: number;
+  sampleSteps: number;
+  evalChunk: number;
+}
+
+const SIZES: Record<Exclude<ModelSize, number>, [number, number]> = {
+  XS: [64, 2],
+  S: [256, 3],
+  M: [512, 3],
+  L: [1024, 4],
+  XL: [2048, 4],
+};
+
+export function resolveVdmModelOptions(o: VdmModelOptions = {}, size: ModelSize = "S"): ResolvedVdmModelOptions {
+  let [width, depth] = typeof size === "number" ? [Math.max(8, Math.round(SIZES.S[0] * size)), SIZES.S[1]] : SIZES[size] ?? SIZES.S;
+  if (o.width !== undefined) width = o.width;
+  if (o.depth !== undefined) depth = o.depth;
+  const r: ResolvedVdmModelOptions = {
+    schedule: o.schedule ?? "learned",
+    scheduleOptions: resolveLearnedScheduleOptions(o.scheduleOptions ?? {}),
+    width,
+    depth,
+    embedDim: o.embedDim ?? 32,
+    fourierExponents: [...(o.fourierExponents ?? [])],
+    learningRate: o.learningRate ?? 1e-3,
+    scheduleLearningRate: o.scheduleLearningRate ?? 1e-2,
+    clipNorm: o.clipNorm ?? 1,
+    nllSamples: o.nllSamples ?? 8,
+    sampleSteps: o.sampleSteps ?? 100,
+    evalChunk: o.evalChunk ?? 512,
+  };
+  if (r.schedule !== "learned" && r.schedule !== "cosine") throw new VsdError("INVALID_ARGUMENT", `schedule must be "learned" or "cosine".`);
+  if (!(Number.isInteger(r.width) && r.width > 0 && Number.isInteger(r.depth) && r.depth > 0)) {
+    throw new VsdError("INVALID_ARGUMENT", `width and depth must be positive integers, got ${r.width}, ${r.depth}.`);
+  }
+  for (const [k, v] of [["nllSamples", r.nllSamples], ["sampleSteps", r.sampleSteps], ["evalChunk", r.evalChunk]] as const) {
+    if (!(Number.isInteger(v) && v >= 1)) throw new VsdError("INVALID_ARGUMENT", `${k} must be a positive integer, got ${v}.`);
+  }
+  return r;
+}
