@@ -201,6 +201,7 @@ describe("train", () => {
     expect(stopped.aborted).toBe(true);
     expect(stopped.steps).toBe(3);
     expect(readLatestCheckpoint(ck)!.state.step).toBe(3);
+    expect(readdirSync(ck).sort()).toEqual([LATEST_FILE, "step-3"]);
     a.dispose();
     const b = make(5);
     const resumed = await train(b, data, { steps: 8, batchSize: 4, seed: 3, checkpointDir: ck, resume: true, progress: false });

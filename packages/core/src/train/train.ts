@@ -186,6 +186,7 @@ export async function train(model: GenerativeModel, dataset: ImageDataset, optio
   const elapsed = () => (performance.now() - t0) / 1000;
   let step = start;
   let aborted = false;
+  let checkpointed = start;
 
   const snapshot = (): TrainState =>
     trainState({
@@ -262,9 +263,11 @@ export async function train(model: GenerativeModel, dataset: ImageDataset, optio
       }
       if (o.checkpointDir !== undefined && (step % o.checkpointEvery === 0 || step === o.steps)) {
         await writeCheckpoint(o.checkpointDir, model, snapshot(), o.keepCheckpoints);
+        checkpointed = step;
       }
     }
-    if (aborted && o.checkpointDir !== undefined && step > start) {
+    // Never rewrite the checkpoint latest.json points at: a crash mid-rewrite would lose it.
+    if (aborted && o.checkpointDir !== undefined && step > start && checkpointed !== step) {
       await writeCheckpoint(o.checkpointDir, model, snapshot(), o.keepCheckpoints);
     }
   } finally {
