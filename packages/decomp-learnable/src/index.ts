@@ -18,3 +18,12 @@ export { priorKlGrad, reconstructionNllWithGrad } from "./vdm/elbo-gradients.js"
 export { createVdmDenoiser, LOG_SNR_EMBED_SCALE, type VdmDenoiser, type VdmDenoiserOptions } from "./vdm/vdm-denoiser.js";
 export { resolveVdmModelOptions, type VdmModelOptions, type ResolvedVdmModelOptions } from "./vdm/vdm-model-options.js";
 export { VdmModel, encodePixels, type CreateVdmModelOptions, type ElboPoint } from "./vdm/vdm-model.js";
+export {
+  LearnableDecomposition,
+  resolveLearnableDecompositionOptions,
+  type LearnableDecompositionOptions,
+  type ResolvedLearnableDecompositionOptions,
+  type LearnedScheduleState,
+} from "./learnable-decomposition.js";
+export { learnableDecomposition } from "./plugin.js";
+export { learnableDecomposition as default } from "./plugin.js";
