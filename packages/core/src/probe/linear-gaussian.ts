@@ -1,5 +1,5 @@
 import { VsdError } from "../errors.js";
-import { cholesky, choleskySolve, invertLower, logDetFromCholesky } from "./linalg.js";
+import { cholesky, choleskySolve, invertLower, logDetFromCholesky, matMul } from "./linalg.js";
 import type { PairSet } from "./pair-set.js";
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -36,7 +36,7 @@ export interface LinearGaussianFitOptions {
 
 /**
  * Ridge regression of target on [condition, 1] plus the residual covariance.
- * Solved on centered data (so the intercept is not penalised): W = (S_cc + λI)⁻¹ S_cy,
+ * Solved on centered moments (so the intercept is not penalised): W = (S_cc + λI)⁻¹ S_cy,
  * b = ȳ − Wᵀc̄; Σ = mean of r rᵀ (maximum likelihood) + diag(floor).
  * The floor is the variance of uniform dequantization noise over one 8-bit bin,
  * (2/255)²/12 in [−1, 1] units: adding it is exactly what dequantizing the
@@ -54,81 +54,66 @@ export function fitLinearGaussian(p: PairSet, options: LinearGaussianFitOptions)
       `A linear-Gaussian fit with ${dc}-dim conditions needs at least ${dc + 2} pairs (${dc + 1} coefficients per target dim plus one residual degree of freedom); got ${n}.`,
     );
   }
-  const c = p.condition;
-  const y = p.target;
-  const cMean = new Float64Array(dc);
-  const yMean = new Float64Array(dt);
+  // One pass: the uncentered second moment of v = [c, y, 1] gives the means
+  // (last row) and every centered moment (E[vvᵀ] − μμᵀ); data are O(1), so the
+  // subtraction loses nothing that matters next to the variance floor.
+  const dv = dc + dt + 1;
+  const v = new Float64Array(n * dv);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < dc; j++) cMean[j]! += c[i * dc + j]!;
-    for (let j = 0; j < dt; j++) yMean[j]! += y[i * dt + j]!;
+    v.set(p.condition.subarray(i * dc, (i + 1) * dc), i * dv);
+    v.set(p.target.subarray(i * dt, (i + 1) * dt), i * dv + dc);
+    v[i * dv + dv - 1] = 1;
   }
-  for (let j = 0; j < dc; j++) cMean[j]! /= n;
-  for (let j = 0; j < dt; j++) yMean[j]! /= n;
+  const mom = secondMoment(v, n, dv);
+  const mean = (j: number): number => mom[j * dv + dv - 1]!;
+  const cov = (a: number, b: number): number => mom[a * dv + b]! - mean(a) * mean(b);
+  const scc = new Float64Array(dc * dc);
+  const scy = new Float64Array(dc * dt);
+  const syy = new Float64Array(dt * dt);
+  let trace = 0;
+  for (let a = 0; a < dc; a++) {
+    for (let b = 0; b < dc; b++) scc[a * dc + b] = cov(a, b);
+    for (let b = 0; b < dt; b++) scy[a * dt + b] = cov(a, dc + b);
+    trace += scc[a * dc + a]!;
+  }
+  for (let a = 0; a < dt; a++) for (let b = 0; b < dt; b++) syy[a * dt + b] = cov(dc + a, dc + b);
 
   const weights = new Float64Array(dc * dt);
   if (dc > 0) {
-    // Centered second moments S_cc (dc × dc, lower triangle) and S_cy (dc × dt).
-    const scc = new Float64Array(dc * dc);
-    const scy = new Float64Array(dc * dt);
-    const ci = new Float64Array(dc);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < dc; j++) ci[j] = c[i * dc + j]! - cMean[j]!;
-      for (let a = 0; a < dc; a++) {
-        const va = ci[a]!;
-        if (va === 0) continue;
-        const ra = a * dc;
-        for (let b = 0; b <= a; b++) scc[ra + b]! += va * ci[b]!;
-        const rya = a * dt;
-        for (let b = 0; b < dt; b++) scy[rya + b]! += va * (y[i * dt + b]! - yMean[b]!);
-      }
-    }
-    let trace = 0;
-    for (let a = 0; a < dc; a++) {
-      for (let b = 0; b <= a; b++) {
-        const v = scc[a * dc + b]! / n;
-        scc[a * dc + b] = v;
-        scc[b * dc + a] = v;
-      }
-      trace += scc[a * dc + a]!;
-    }
-    for (let k = 0; k < scy.length; k++) scy[k]! /= n;
     // A tiny absolute term keeps all-constant conditions solvable.
     const lambda = options.ridge * (trace / dc) + 1e-12;
-    for (let a = 0; a < dc; a++) scc[a * dc + a]! += lambda;
-    const l = cholesky(scc, dc);
-    weights.set(choleskySolve(l, dc, scy, dt));
+    const reg = Float64Array.from(scc);
+    for (let a = 0; a < dc; a++) reg[a * dc + a]! += lambda;
+    weights.set(choleskySolve(cholesky(reg, dc), dc, scy, dt));
   }
-  const bias = Float64Array.from(yMean);
-  for (let a = 0; a < dc; a++) {
-    for (let b = 0; b < dt; b++) bias[b]! -= weights[a * dt + b]! * cMean[a]!;
+  const bias = new Float64Array(dt);
+  for (let b = 0; b < dt; b++) {
+    let s = mean(dc + b);
+    for (let a = 0; a < dc; a++) s -= weights[a * dt + b]! * mean(a);
+    bias[b] = s;
   }
 
-  // Residual covariance (maximum likelihood, divides by n).
-  const cov = new Float64Array(dt * dt);
-  const r = new Float64Array(dt);
-  for (let i = 0; i < n; i++) {
-    predictRow(c, i, dc, dt, weights, bias, r);
-    for (let b = 0; b < dt; b++) r[b] = y[i * dt + b]! - r[b]!;
-    for (let a = 0; a < dt; a++) {
-      const ra = r[a]!;
-      for (let b = 0; b <= a; b++) cov[a * dt + b]! += ra * r[b]!;
-    }
-  }
+  // Residual covariance (maximum likelihood, divides by n), from the moments:
+  // E[r rᵀ] = S_yy − Wᵀ S_cy − S_cyᵀ W + Wᵀ S_cc W for r = (y − ȳ) − Wᵀ(c − c̄).
+  const wtScy = matMulTransA(weights, scy, dc, dt, dt); // Wᵀ S_cy
+  const sccW = matMul(scc, weights, dc, dc, dt);
+  const wtSccW = matMulTransA(weights, sccW, dc, dt, dt);
+  const cov2 = new Float64Array(dt * dt);
   for (let a = 0; a < dt; a++) {
     for (let b = 0; b <= a; b++) {
-      const v = cov[a * dt + b]! / n;
-      cov[a * dt + b] = v;
-      cov[b * dt + a] = v;
+      const x = syy[a * dt + b]! - wtScy[a * dt + b]! - wtScy[b * dt + a]! + wtSccW[a * dt + b]!;
+      cov2[a * dt + b] = x;
+      cov2[b * dt + a] = x;
     }
-    cov[a * dt + a]! += options.varianceFloor[a]!;
+    cov2[a * dt + a]! += options.varianceFloor[a]!;
   }
   const diagVariance = new Float64Array(dt);
   let diagLogDet = 0;
   for (let a = 0; a < dt; a++) {
-    diagVariance[a] = cov[a * dt + a]!;
+    diagVariance[a] = cov2[a * dt + a]!;
     diagLogDet += Math.log(diagVariance[a]!);
   }
-  const lc = cholesky(cov, dt);
+  const lc = cholesky(cov2, dt);
   return {
     dc,
     dt,
@@ -136,10 +121,23 @@ export function fitLinearGaussian(p: PairSet, options: LinearGaussianFitOptions)
     bias,
     diagVariance,
     diagLogDet,
-    fullCovariance: cov,
+    fullCovariance: cov2,
     fullPrecisionFactor: invertLower(lc, dt),
     fullLogDet: logDetFromCholesky(lc, dt),
   };
+}
+
+/** `Aᵀ B` for row-major `A` (`k × n`) and `B` (`k × m`): `n × m`. */
+function matMulTransA(a: Float64Array, b: Float64Array, k: number, n: number, m: number): Float64Array {
+  const c = new Float64Array(n * m);
+  for (let p = 0; p < k; p++) {
+    for (let i = 0; i < n; i++) {
+      const api = a[p * n + i]!;
+      if (api === 0) continue;
+      for (let j = 0; j < m; j++) c[i * m + j]! += api * b[p * m + j]!;
+    }
+  }
+  return c;
 }
 
 /** out = Wᵀ c_i + b. */
