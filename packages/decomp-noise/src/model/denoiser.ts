@@ -10,8 +10,12 @@ export interface Denoiser {
   readonly kind: "mlp" | "dit";
   readonly store: ParamStore;
   readonly dim: number;
-  /** `z` `[n, D]`, `logSnr` `[n]`, optional `labels` `[n]` (numClasses = unconditional). */
-  apply(z: tf.Tensor2D, logSnr: Float32Array, labels?: Int32Array): tf.Tensor2D;
+  /**
+   * `z` `[n, D]` (the network input), `logSnr` `[n]`, optional `labels` `[n]`
+   * (numClasses = unconditional), optional `raw` VP state for features that
+   * must see the data grid (Fourier features) when `z` has been rescaled.
+   */
+  apply(z: tf.Tensor2D, logSnr: Float32Array, labels?: Int32Array, raw?: tf.Tensor2D): tf.Tensor2D;
   /** Forward FLOPs on `rows` inputs. */
   flops(rows: number): number;
 }

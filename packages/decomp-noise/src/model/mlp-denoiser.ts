@@ -44,7 +44,7 @@ export function createMlpDenoiser(rng: Rng, options: MlpDenoiserOptions): Denois
     kind: "mlp",
     store,
     dim,
-    apply(z, logSnr, labels) {
+    apply(z, logSnr, labels, raw) {
       if (z.shape[1] !== dim || logSnr.length !== z.shape[0]) {
         throw new VsdError("INVALID_SHAPE", `MLP denoiser expects z [n, ${dim}] and n log-SNRs, got [${z.shape.join(", ")}] and ${logSnr.length}.`);
       }
@@ -52,7 +52,7 @@ export function createMlpDenoiser(rng: Rng, options: MlpDenoiserOptions): Denois
         const scaled = logSnr.map((l) => l * LOG_SNR_EMBED_SCALE);
         const parts: tf.Tensor2D[] = [z, sinusoidalEmbedding(scaled, embedDim)];
         for (const e of fourier) {
-          const arg = tf.mul(z, Math.PI * 2 ** e);
+          const arg = tf.mul(raw ?? z, Math.PI * 2 ** e);
           parts.push(tf.sin(arg) as tf.Tensor2D, tf.cos(arg) as tf.Tensor2D);
         }
         if (labelEmb) {

@@ -2,6 +2,7 @@ import { VsdError, type ImageShape, type ModelSize } from "@vsd/core";
 import { PREDICTIONS, type Prediction } from "../prediction.js";
 import { SCHEDULE_KINDS, type ScheduleSpec } from "../schedules/create-schedule.js";
 import type { WeightingSpec } from "../weighting/create-weighting.js";
+import type { Preconditioning } from "./precondition.js";
 import { SAMPLER_KINDS, type SamplerKind } from "./samplers.js";
 
 /** Plugin knobs of the noise model (passed through `createModel` options). */
@@ -12,8 +13,12 @@ export interface NoiseModelOptions {
   readonly schedule?: ScheduleSpec;
   /** Loss weighting. @default { kind: "mse" } (plain MSE on the prediction target) */
   readonly weighting?: WeightingSpec;
-  /** What the network predicts. @default "epsilon" */
+  /** What the model predicts (the loss target). @default "epsilon" */
   readonly prediction?: Prediction;
+  /** Network parameterisation: EDM c_in/c_skip/c_out around the network, or raw output. @default "edm" */
+  readonly preconditioning?: Preconditioning;
+  /** σ_data of the EDM preconditioning. @default 0.5 */
+  readonly sigmaData?: number;
   /** Training λ are clipped to this range (keeps weights finite at the schedule's ends). @default [-15, 15] */
   readonly trainLogSnrRange?: readonly [number, number];
   /** ELBO endpoints [λ₁, λ₀] (noisy, clean) for `nll` (VDM uses [−5, 13.3]). @default [-6, 12] */
@@ -53,6 +58,8 @@ export interface ResolvedNoiseModelOptions {
   schedule: ScheduleSpec;
   weighting: WeightingSpec;
   prediction: Prediction;
+  preconditioning: Preconditioning;
+  sigmaData: number;
   trainLogSnrRange: [number, number];
   nllLogSnrRange: [number, number];
   nllSamples: number;
@@ -104,6 +111,8 @@ export function resolveNoiseModelOptions(o: NoiseModelOptions, shape: ImageShape
     schedule,
     weighting: o.weighting ?? { kind: "mse" },
     prediction,
+    preconditioning: o.preconditioning ?? "edm",
+    sigmaData: o.sigmaData ?? 0.5,
     trainLogSnrRange: range("trainLogSnrRange", o.trainLogSnrRange ?? [-15, 15]),
     nllLogSnrRange: nll,
     nllSamples: o.nllSamples ?? 8,
@@ -121,6 +130,8 @@ export function resolveNoiseModelOptions(o: NoiseModelOptions, shape: ImageShape
     clipNorm: o.clipNorm ?? 1,
     evalChunk: o.evalChunk ?? 512,
   };
+  if (r.preconditioning !== "edm" && r.preconditioning !== "none") throw new VsdError("INVALID_ARGUMENT", `preconditioning must be "edm" or "none".`);
+  if (!(r.sigmaData > 0)) throw new VsdError("INVALID_ARGUMENT", `sigmaData must be > 0.`);
   if (!(Number.isInteger(r.evalChunk) && r.evalChunk >= 1)) throw new VsdError("INVALID_ARGUMENT", `evalChunk must be a positive integer.`);
   if (!SAMPLER_KINDS.includes(r.sampler)) throw new VsdError("INVALID_ARGUMENT", `sampler must be one of ${SAMPLER_KINDS.join(", ")}.`);
   if (!(Number.isInteger(r.nllSamples) && r.nllSamples >= 1)) throw new VsdError("INVALID_ARGUMENT", `nllSamples must be a positive integer.`);

@@ -31,6 +31,7 @@ import type { Denoiser } from "./denoiser.js";
 import { createDitDenoiser } from "./dit-denoiser.js";
 import { createMlpDenoiser } from "./mlp-denoiser.js";
 import { resolveNoiseModelOptions, type NoiseModelOptions, type ResolvedNoiseModelOptions } from "./model-options.js";
+import { preconditionCoefficients } from "./precondition.js";
 import { guidanceActive, runSampler, type SamplerKind } from "./samplers.js";
 
 export interface CreateNoiseModelOptions extends NoiseModelOptions {
@@ -138,7 +139,7 @@ export class NoiseModel implements GenerativeModel {
       const target = tf.add(tf.mul(xt, col(cx)), tf.mul(et, col(ce)));
       const wt = col(w);
       return this.optimizer.step(() => {
-        const out = this.denoiser.apply(z, lam, labels);
+        const out = this.predict(z, lam, labels);
         const se = tf.sum(tf.square(tf.sub(out, target)), 1, true);
         return tf.mul(tf.mean(tf.mul(wt, se)), 0.5 / D) as tf.Scalar;
       });
@@ -168,7 +169,7 @@ export class NoiseModel implements GenerativeModel {
     const v = tf.tidy(() => {
       const et = tf.tensor2d(eps, [n, D]);
       const z = tf.add(tf.mul(tf.reshape(images, [n, D]), alpha), tf.mul(et, sigma)) as tf.Tensor2D;
-      const out = this.denoiser.apply(z, lam);
+      const out = this.predict(z, lam);
       const epsHat = tf.add(tf.mul(z, c.z), tf.mul(out, c.pred));
       return tf.mean(tf.square(tf.sub(epsHat, et)));
     });
@@ -224,7 +225,7 @@ export class NoiseModel implements GenerativeModel {
         const col = (v: Float32Array) => tf.tensor2d(v, [m, 1]);
         const et = tf.tensor2d(eps, [m, D]);
         const z = tf.add(tf.mul(tf.tensor2d(xs, [m, D]), col(a)), tf.mul(et, col(s))) as tf.Tensor2D;
-        const out = this.denoiser.apply(z, lam, this.numClasses > 0 ? new Int32Array(m).fill(this.numClasses) : undefined);
+        const out = this.predict(z, lam, this.numClasses > 0 ? new Int32Array(m).fill(this.numClasses) : undefined);
         const epsHat = tf.add(tf.mul(z, col(cz)), tf.mul(out, col(cp)));
         return tf.sum(tf.square(tf.sub(epsHat, et)), 1);
       });
@@ -258,9 +259,9 @@ export class NoiseModel implements GenerativeModel {
     const denoise = (z: tf.Tensor2D, lambda: number) =>
       tf.tidy(() => {
         const lam = new Float32Array(n).fill(lambda);
-        let out = this.denoiser.apply(z, lam, labels ?? nullLabels);
+        let out = this.predict(z, lam, labels ?? nullLabels);
         if (labels && scale !== 1 && guidanceActive(lambda, options.guidanceInterval)) {
-          const uncond = this.denoiser.apply(z, lam, nullLabels);
+          const uncond = this.predict(z, lam, nullLabels);
           out = tf.add(uncond, tf.mul(tf.sub(out, uncond), scale));
         }
         const c = predictionCoefficients(this.config.prediction, lambda);
@@ -298,6 +299,29 @@ export class NoiseModel implements GenerativeModel {
   dispose(): void {
     this.optimizer.dispose();
     this.denoiser.store.dispose();
+  }
+
+  /**
+   * The model's prediction of its target at (z, λ): out·F(input·z, λ) + skip·z
+   * with per-row EDM coefficients (`preconditionCoefficients`).
+   */
+  predict(z: tf.Tensor2D, logSnr: Float32Array, labels?: Int32Array): tf.Tensor2D {
+    const n = logSnr.length;
+    if (this.config.preconditioning === "none") return this.denoiser.apply(z, logSnr, labels);
+    const cin = new Float32Array(n);
+    const cout = new Float32Array(n);
+    const cskip = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = preconditionCoefficients("edm", this.config.prediction, logSnr[i]!, this.config.sigmaData);
+      cin[i] = c.input;
+      cout[i] = c.out;
+      cskip[i] = c.skip;
+    }
+    return tf.tidy(() => {
+      const col = (v: Float32Array) => tf.tensor2d(v, [n, 1]);
+      const f = this.denoiser.apply(tf.mul(z, col(cin)) as tf.Tensor2D, logSnr, labels, z);
+      return tf.add(tf.mul(f, col(cout)), tf.mul(z, col(cskip))) as tf.Tensor2D;
+    });
   }
 
   private checkBatch(batch: Batch): void {
