@@ -53,7 +53,7 @@ export async function probeEquivariance(
   if (opts.method === "linear-gaussian") outcome = runLinearGaussianProbe(data, opts);
   else outcome = await runNeuralProbe(data, opts, rng.derive(`method/${opts.method}`));
 
-  const notes = [...(note ? [note] : []), ...data.notes, ...outcome.notes];
+  const notes = [...(note ? [note] : []), ...data.notes, ...outcome.notes, ...interpretationNotes(outcome)];
   return buildReport(decomposition, dataset, all.length, data, outcome, opts, rng, notes, started);
 }
 
@@ -149,4 +149,28 @@ function buildReport(
 function recordedOptions(opts: ResolvedProbeOptions): RecordedProbeOptions {
   const { onProgress: _ignored, ...rest } = opts;
   return rest;
+}
+
+/**
+ * Warnings about reading the headline number, from what the matrices show:
+ * a mean ruled by a few huge gaps (e.g. MNIST border cells whose fits claim
+ * near-zero variance), or negative gaps (a subtask's own fit generalising worse
+ * than another's: too few or unrepresentative fit pairs).
+ */
+function interpretationNotes(outcome: MethodOutcome): string[] {
+  const out: string[] = [];
+  for (const stat of outcome.statistics) {
+    const value = mean(stat.columns.map((c) => mean(c)));
+    if (stat.median !== undefined && Math.abs(value) > 10 * Math.max(Math.abs(stat.median), 1e-3)) {
+      out.push(
+        `${stat.name}: the mean (${value.toPrecision(4)} ${stat.unit}) is ruled by a few very large entries; the median off-diagonal entry is ${stat.median.toPrecision(4)} ${stat.unit}`,
+      );
+    }
+    if (stat.unit === "bits/dim" && stat.name.startsWith("gap") && value < 0) {
+      out.push(
+        `${stat.name}: negative on average — other subtasks' fits predict a subtask's held-out pairs better than its own fit, which points at own fits that overfit (too few or unrepresentative fit pairs); more pairs per subtask, or the floored space, should help`,
+      );
+    }
+  }
+  return out;
 }
