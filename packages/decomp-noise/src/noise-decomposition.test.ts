@@ -46,6 +46,26 @@ describe("NoiseDecomposition", () => {
     images.dispose();
   });
 
+  it("training steps report per-bin losses keyed like the subtasks", () => {
+    const d = new NoiseDecomposition({ bins: 4, logSnrRange: [-8, 8] });
+    const shape = { height: 2, width: 2, channels: 1 };
+    const before = tf.memory().numTensors;
+    const m = d.createModel({ shape, seed: 1, size: "XS", schedule: { kind: "laplace", b: 4 } });
+    const px = new Uint8Array(64 * 4).map((_, i) => (i * 37) % 256);
+    const images = tf.tensor4d(Float32Array.from(px, (x) => x / 127.5 - 1), [64, 2, 2, 1]);
+    const st = m.trainStep({ images, pixels: px }, new Rng(3));
+    images.dispose();
+    const keys = new Set(d.subtasks().map((s) => s.key));
+    const got = Object.entries(st.subtaskLosses ?? {});
+    expect(got.length).toBeGreaterThanOrEqual(3);
+    for (const [k, v] of got) {
+      expect(keys.has(k)).toBe(true);
+      expect(Number.isFinite(v) && v > 0).toBe(true);
+    }
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("createModel merges decomposition defaults with per-call knobs", () => {
     const d = new NoiseDecomposition({ model: { prediction: "v", schedule: { kind: "laplace" } } });
     const m = d.createModel({ shape: { height: 2, width: 2, channels: 1 }, seed: 1, size: "XS", weighting: { kind: "min-snr", gamma: 5 } });

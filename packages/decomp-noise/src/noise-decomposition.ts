@@ -14,6 +14,7 @@ import {
 } from "@vsd/core";
 import type { NoiseModelOptions } from "./model/model-options.js";
 import { NoiseModel } from "./model/noise-model.js";
+import { logSnrBins } from "./log-snr-bins.js";
 
 export interface NoiseDecompositionOptions {
   /** Number of λ bins (subtasks). @default 16 */
@@ -58,18 +59,7 @@ export class NoiseDecomposition implements Decomposition {
 
   constructor(options: NoiseDecompositionOptions = {}) {
     this.options = resolveNoiseDecompositionOptions(options);
-    const { bins, logSnrRange: [lo, hi] } = this.options;
-    const width = (hi - lo) / bins;
-    this.list = Array.from({ length: bins }, (_, k) => {
-      const a = lo + k * width;
-      const centre = a + width / 2;
-      return Object.freeze({
-        index: k,
-        key: `logsnr/${round(centre)}`,
-        params: Object.freeze({ logSnr: centre, logSnrLow: a, logSnrHigh: a + width }),
-        group: centre < 0 ? "low-snr" : "high-snr",
-      });
-    });
+    this.list = logSnrBins(this.options.logSnrRange, this.options.bins);
   }
 
   /** Records the data's image shape, so `pairs` can reject other shapes. */
@@ -104,7 +94,11 @@ export class NoiseDecomposition implements Decomposition {
   }
 
   createModel(options: ModelOptions): GenerativeModel {
-    const knobs = { ...this.options.model, ...(options as NoiseModelOptions) };
+    const knobs = {
+      lossBins: { range: this.options.logSnrRange, count: this.options.bins },
+      ...this.options.model,
+      ...(options as NoiseModelOptions),
+    };
     return new NoiseModel({
       ...knobs,
       shape: options.shape,
@@ -113,8 +107,4 @@ export class NoiseDecomposition implements Decomposition {
       ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     });
   }
-}
-
-function round(v: number): string {
-  return (Math.round(v * 1000) / 1000).toString();
 }

@@ -49,6 +49,12 @@ export interface NoiseModelOptions {
   readonly learningRate?: number;
   /** AdamW global-norm clip. @default 1 */
   readonly clipNorm?: number;
+  /**
+   * λ bins for `StepStats.subtaskLosses` (the decomposition passes its own):
+   * each step reports ½‖ε − ε̂‖²/D averaged per bin, keyed like the subtasks.
+   * @default none
+   */
+  readonly lossBins?: { readonly range: readonly [number, number]; readonly count: number };
   /** Rows per forward pass in `nll` (memory bound). @default 512 */
   readonly evalChunk?: number;
 }
@@ -76,6 +82,7 @@ export interface ResolvedNoiseModelOptions {
   learningRate: number;
   clipNorm: number;
   evalChunk: number;
+  lossBins: { range: [number, number]; count: number } | undefined;
 }
 
 const MLP_SIZES: Record<Exclude<ModelSize, number>, [number, number]> = {
@@ -129,7 +136,11 @@ export function resolveNoiseModelOptions(o: NoiseModelOptions, shape: ImageShape
     learningRate: o.learningRate ?? 1e-3,
     clipNorm: o.clipNorm ?? 1,
     evalChunk: o.evalChunk ?? 512,
+    lossBins: o.lossBins ? { range: range("lossBins.range", o.lossBins.range), count: o.lossBins.count } : undefined,
   };
+  if (r.lossBins && !(Number.isInteger(r.lossBins.count) && r.lossBins.count >= 1)) {
+    throw new VsdError("INVALID_ARGUMENT", `lossBins.count must be a positive integer.`);
+  }
   if (r.preconditioning !== "edm" && r.preconditioning !== "none") throw new VsdError("INVALID_ARGUMENT", `preconditioning must be "edm" or "none".`);
   if (!(r.sigmaData > 0)) throw new VsdError("INVALID_ARGUMENT", `sigmaData must be > 0.`);
   if (!(Number.isInteger(r.evalChunk) && r.evalChunk >= 1)) throw new VsdError("INVALID_ARGUMENT", `evalChunk must be a positive integer.`);

@@ -31,6 +31,7 @@ import type { Denoiser } from "./denoiser.js";
 import { createDitDenoiser } from "./dit-denoiser.js";
 import { createMlpDenoiser } from "./mlp-denoiser.js";
 import { resolveNoiseModelOptions, type NoiseModelOptions, type ResolvedNoiseModelOptions } from "./model-options.js";
+import { logSnrBinIndex, logSnrBins } from "../log-snr-bins.js";
 import { preconditionCoefficients } from "./precondition.js";
 import { guidanceActive, runSampler, type SamplerKind } from "./samplers.js";
 
@@ -132,6 +133,18 @@ export class NoiseModel implements GenerativeModel {
     }
     const labels = this.trainLabels(batch, rng);
     const col = (v: Float32Array) => tf.tensor2d(v, [n, 1]);
+    // Per-sample ½‖ε − ε̂‖²/D, kept out of the step's tidy when bins are asked for.
+    const bins = this.config.lossBins;
+    let perSample: tf.Tensor | undefined;
+    const ez = new Float32Array(n);
+    const ep = new Float32Array(n);
+    if (bins) {
+      for (let i = 0; i < n; i++) {
+        const c = predictionCoefficients(this.config.prediction, lam[i]!).toEps;
+        ez[i] = c.z;
+        ep[i] = c.pred;
+      }
+    }
     const loss = tf.tidy(() => {
       const xt = tf.tensor2d(x, [n, D]);
       const et = tf.tensor2d(eps, [n, D]);
@@ -141,11 +154,30 @@ export class NoiseModel implements GenerativeModel {
       return this.optimizer.step(() => {
         const out = this.predict(z, lam, labels);
         const se = tf.sum(tf.square(tf.sub(out, target)), 1, true);
+        if (bins) {
+          const epsHat = tf.add(tf.mul(z, col(ez)), tf.mul(out, col(ep)));
+          perSample = tf.keep(tf.mul(tf.sum(tf.square(tf.sub(epsHat, et)), 1), 0.5 / D));
+        }
         return tf.mul(tf.mean(tf.mul(wt, se)), 0.5 / D) as tf.Scalar;
       });
     });
     this.steps++;
-    return { loss };
+    if (!bins || !perSample) return { loss };
+    const v = perSample.dataSync();
+    perSample.dispose();
+    const sums = new Map<string, [number, number]>();
+    const keys = logSnrBins(bins.range, bins.count).map((b) => b.key);
+    for (let i = 0; i < n; i++) {
+      const k = logSnrBinIndex(bins.range, bins.count, lam[i]!);
+      if (k < 0) continue;
+      const acc = sums.get(keys[k]!) ?? [0, 0];
+      acc[0] += v[i]!;
+      acc[1] += 1;
+      sums.set(keys[k]!, acc);
+    }
+    const subtaskLosses: Record<string, number> = {};
+    for (const [key, [s, c]] of sums) subtaskLosses[key] = s / c;
+    return { loss, subtaskLosses };
   }
 
   /**
