@@ -25,3 +25,5 @@ export { DepthDecomposition, DepthModel, type DepthDecompositionOptions } from "
 export { depthDecomposition } from "./depth-plugin.js";
 export { depthDecomposition as default } from "./depth-plugin.js";
 export { multiScaleResidualQuantize, areaDownsample, nearestUpsample, type MultiScaleQuantization } from "./multi-scale-quantize.js";
+export { ScaleTokenizer, type ScaleTokenizerOptions, type ScaleCodes } from "./scale-tokenizer.js";
+export { ScaleDecomposition, ScaleModel, ScalePrior, scaleDecomposition, type ScaleDecompositionOptions } from "./scale-decomposition.js";

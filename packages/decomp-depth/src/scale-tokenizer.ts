@@ -1,0 +1,313 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { AdamW, type ImageShape, type Mlp, ParamStore, Rng, TRAIN_FLOPS_FACTOR, VsdError, mlp } from "@vsd/core";
+import { type DepthLossWeighting, depthLossWeights } from "./depth-loss-weights.js";
+import { createEmaState, type EmaCodebookState, emaUpdate, restartDeadCodes } from "./ema-codebook.js";
+import { kmeans } from "./kmeans.js";
+import { areaDownsample, multiScaleResidualQuantize, nearestUpsample } from "./multi-scale-quantize.js";
+import { type PatchGrid, patchGrid, patchify, unpatchify } from "./patches.js";
+
+export interface ScaleTokenizerOptions {
+  /** @default 4 */
+  readonly patchSize?: number;
+  /** @default 8 */
+  readonly latentDim?: number;
+  /** @default 128 */
+  readonly hidden?: number;
+  /** Square scales p_1 < … < p_K, the last equal to the (square) latent grid. @default [1, 2, 4, grid] (those below the grid) */
+  readonly scales?: readonly number[];
+  /** Codes per codebook. @default 64 */
+  readonly codebookSize?: number;
+  /** One codebook for all scales (VAR) or one per scale. @default true */
+  readonly sharedCodebook?: boolean;
+  /** @default 0.99 */
+  readonly emaDecay?: number;
+  /** @default 1e-5 */
+  readonly laplaceEpsilon?: number;
+  /** k-means init on the first batch (10 Lloyd iterations). @default true */
+  readonly kmeansInit?: boolean;
+  /** @default 1 */
+  readonly deadCodeThreshold?: number;
+  /** β on mean_k ‖f − sg f̂_{≤k}‖² (VAR: 0.25). @default 0.25 */
+  readonly commitmentWeight?: number;
+  /** Weights of the K partial reconstructions Dec(f̂_{≤k}). @default "final" (VAR trains the full reconstruction) */
+  readonly scaleWeighting?: DepthLossWeighting;
+  /** @default 1e-3 */
+  readonly learningRate?: number;
+  /** @default 0 */
+  readonly seed?: number;
+}
+
+/** Codes of a batch: image-major, then scale, then row-major cells (Σ_k p_k² per image). */
+export interface ScaleCodes {
+  readonly n: number;
+  readonly codes: Int32Array;
+  /** `[K + 1, n]` squared latent residual norms per image. */
+  readonly residualNorms: Float64Array;
+}
+
+/**
+ * A VAR-style multi-scale tokenizer without convolutions: the MLP patch
+ * encoder/decoder of `RqTokenizer`, with the latent grid quantized by
+ * `multiScaleResidualQuantize` (area down, nearest up, no φ). Codebooks are EMA
+ * (REFERENCES §2.3; VAR itself trains them by gradient) with k-means init and
+ * dead-code restart; quantize dropout is not offered here.
+ */
+export class ScaleTokenizer {
+  readonly shape: ImageShape;
+  readonly grid: PatchGrid;
+  readonly scales: readonly number[];
+  readonly latentDim: number;
+  readonly codebookSize: number;
+  readonly weights: Float64Array;
+  /** One codebook per scale (the same array when shared). */
+  readonly codebooks: Float32Array[];
+  readonly scaleOffsets: Int32Array;
+  /** Tokens per image, Σ_k p_k². */
+  readonly tokens: number;
+  private readonly o: Required<Omit<ScaleTokenizerOptions, "scales">>;
+  private readonly store: ParamStore;
+  private readonly encoder: Mlp;
+  private readonly decoder: Mlp;
+  private readonly ema: EmaCodebookState[] = [];
+  private readonly optimizer: AdamW;
+  private readonly rng: Rng;
+  private initialised: boolean;
+
+  constructor(shape: ImageShape, options: ScaleTokenizerOptions = {}) {
+    this.o = {
+      patchSize: options.patchSize ?? 4,
+      latentDim: options.latentDim ?? 8,
+      hidden: options.hidden ?? 128,
+      codebookSize: options.codebookSize ?? 64,
+      sharedCodebook: options.sharedCodebook ?? true,
+      emaDecay: options.emaDecay ?? 0.99,
+      laplaceEpsilon: options.laplaceEpsilon ?? 1e-5,
+      kmeansInit: options.kmeansInit ?? true,
+      deadCodeThreshold: options.deadCodeThreshold ?? 1,
+      commitmentWeight: options.commitmentWeight ?? 0.25,
+      scaleWeighting: options.scaleWeighting ?? "final",
+      learningRate: options.learningRate ?? 1e-3,
+      seed: options.seed ?? 0,
+    };
+    this.shape = { height: shape.height, width: shape.width, channels: shape.channels };
+    this.grid = patchGrid(shape.height, shape.width, shape.channels, this.o.patchSize);
+    if (this.grid.rows !== this.grid.cols) throw new VsdError("INVALID_SHAPE", `ScaleTokenizer needs a square latent grid, got ${this.grid.rows}×${this.grid.cols}.`);
+    const g = this.grid.rows;
+    this.scales = options.scales ?? [...[1, 2, 4].filter((p) => p < g), g];
+    const K = this.scales.length;
+    // Validate scales with a dry run of the pure quantizer on one zero grid.
+    multiScaleResidualQuantize(new Float32Array(g * g), 1, g, g, 1, this.scales, this.scales.map(() => new Float32Array(1)));
+    this.weights = depthLossWeights(this.o.scaleWeighting, K);
+    this.latentDim = this.o.latentDim;
+    this.codebookSize = this.o.codebookSize;
+    const rng = new Rng(this.o.seed);
+    this.rng = rng.derive("training");
+    this.store = new ParamStore(rng.derive("params"));
+    const pd = this.grid.patchDim;
+    this.encoder = mlp(this.store, "encoder", [pd, this.o.hidden, this.o.hidden, this.latentDim], { activation: "gelu" });
+    this.decoder = mlp(this.store, "decoder", [this.latentDim, this.o.hidden, this.o.hidden, pd], { activation: "gelu" });
+    const books = Array.from({ length: this.o.sharedCodebook ? 1 : K }, (_, b) => rng.derive(`codebook/${b}`).fillNormal(new Float32Array(this.codebookSize * this.latentDim)) as Float32Array);
+    books.forEach((b) => this.ema.push(createEmaState(b, this.latentDim)));
+    this.codebooks = this.scales.map((_, k) => books[this.o.sharedCodebook ? 0 : k]!);
+    this.scaleOffsets = new Int32Array(K);
+    let t = 0;
+    this.scales.forEach((p, k) => {
+      this.scaleOffsets[k] = t;
+      t += p * p;
+    });
+    this.tokens = t;
+    this.initialised = !this.o.kmeansInit;
+    this.optimizer = new AdamW(this.store.variables, { learningRate: this.o.learningRate });
+  }
+
+  get positions(): number {
+    return this.grid.rows * this.grid.cols;
+  }
+
+  numParams(): number {
+    return this.store.numParams();
+  }
+
+  encodeFlops(batchSize: number): number {
+    const rows = batchSize * this.positions;
+    return this.encoder.flops(rows) + 2 * batchSize * this.tokens * this.codebookSize * this.latentDim;
+  }
+
+  flopsPerStep(batchSize: number): number {
+    const rows = batchSize * this.positions;
+    const decoded = this.weights.reduce((n, w) => n + (w > 0 ? 1 : 0), 0);
+    return TRAIN_FLOPS_FACTOR * (this.encoder.flops(rows) + decoded * this.decoder.flops(rows)) + this.encodeFlops(batchSize);
+  }
+
+  encodeLatents(images: tf.Tensor4D): Float32Array {
+    const x = this.patches(images);
+    return tf.tidy(() => this.encoder.apply(tf.tensor2d(x, [x.length / this.grid.patchDim, this.grid.patchDim])).dataSync() as Float32Array);
+  }
+
+  encode(images: tf.Tensor4D): ScaleCodes {
+    const n = images.shape[0];
+    const g = this.grid.rows;
+    const q = multiScaleResidualQuantize(this.encodeLatents(images), n, g, g, this.latentDim, this.scales, this.codebooks);
+    return { n, codes: q.codes, residualNorms: q.residualNorms };
+  }
+
+  /**
+   * f̂ after the first `upTo` scales, `[n·positions, latentDim]`; also the
+   * contribution h_k of one scale with `only`.
+   */
+  partialLatents(codes: Int32Array, n: number, upTo: number, only?: number): Float32Array {
+    const K = this.scales.length;
+    if (!(Number.isInteger(upTo) && upTo >= 0 && upTo <= K)) throw new VsdError("INVALID_RANGE", `partialLatents: scale count ${upTo} outside [0, ${K}].`);
+    if (codes.length !== n * this.tokens) throw new VsdError("INVALID_SHAPE", `partialLatents: ${codes.length} codes are not ${n} × ${this.tokens}.`);
+    const g = this.grid.rows;
+    const dim = this.latentDim;
+    const cells = g * g * dim;
+    const out = new Float32Array(n * cells);
+    for (let i = 0; i < n; i++) {
+      for (let k = only ?? 0; k < (only === undefined ? upTo : only + 1); k++) {
+        const p = this.scales[k]!;
+        const e = new Float32Array(p * p * dim);
+        for (let c = 0; c < p * p; c++) {
+          const code = codes[i * this.tokens + this.scaleOffsets[k]! + c]!;
+          e.set(this.codebooks[k]!.subarray(code * dim, (code + 1) * dim), c * dim);
+        }
+        const h = p === g ? e : nearestUpsample(e, p, p, dim, g, g);
+        for (let x = 0; x < cells; x++) out[i * cells + x]! += h[x]!;
+      }
+    }
+    return out;
+  }
+
+  decodeLatents(latents: Float32Array, n: number): tf.Tensor4D {
+    const rows = n * this.positions;
+    if (latents.length !== rows * this.latentDim) throw new VsdError("INVALID_SHAPE", `decodeLatents: ${latents.length} values are not ${n} × ${this.positions} × ${this.latentDim}.`);
+    const patches = tf.tidy(() => this.decoder.apply(tf.tensor2d(latents, [rows, this.latentDim])).dataSync() as Float32Array);
+    return tf.tensor4d(unpatchify(patches, n, this.grid), [n, this.shape.height, this.shape.width, this.shape.channels]);
+  }
+
+  /** One step: Σ_k w_k MSE(Dec(f + sg(f̂_{≤k} − f)), x) + β·mean_k MSE(f, sg f̂_{≤k}), then EMA. */
+  trainStep(images: tf.Tensor4D): { loss: number; restarted: number } {
+    const n = images.shape[0];
+    const K = this.scales.length;
+    const dim = this.latentDim;
+    const rows = n * this.positions;
+    const pd = this.grid.patchDim;
+    const x = this.patches(images);
+    if (!this.initialised) this.kmeansInitialise(x, n);
+    const active: number[] = [];
+    for (let k = 0; k < K; k++) if (this.weights[k]! > 0) active.push(k);
+    let zData: Float32Array = new Float32Array(0);
+    let codes: Int32Array = new Int32Array(0);
+    const xT = tf.tensor2d(x, [rows, pd]);
+    try {
+      const loss = this.optimizer.step(() => {
+        const z = this.encoder.apply(xT);
+        zData = z.dataSync() as Float32Array;
+        const g = this.grid.rows;
+        codes = multiScaleResidualQuantize(zData, n, g, g, dim, this.scales, this.codebooks).codes;
+        const partial = new Float32Array(K * rows * dim);
+        for (let k = 0; k < K; k++) partial.set(this.partialLatents(codes, n, k + 1), k * rows * dim);
+        const A = active.length;
+        const pa = new Float32Array(A * rows * dim);
+        active.forEach((k, a) => pa.set(partial.subarray(k * rows * dim, (k + 1) * rows * dim), a * rows * dim));
+        const zConst = tf.tensor2d(zData, [rows, dim]);
+        const zq = tf.add(tf.tile(z, [A, 1]), tf.sub(tf.tensor2d(pa, [A * rows, dim]), tf.tile(zConst, [A, 1]))) as tf.Tensor2D;
+        const perScale = tf.mean(tf.reshape(tf.squaredDifference(this.decoder.apply(zq), tf.tile(xT, [A, 1])), [A, rows * pd]), 1);
+        const recon = tf.sum(tf.mul(perScale, tf.tensor1d(active.map((k) => this.weights[k]!))));
+        const commit = tf.mean(tf.squaredDifference(tf.tile(z, [K, 1]), tf.tensor2d(partial, [K * rows, dim])));
+        return tf.add(recon, tf.mul(commit, this.o.commitmentWeight)) as tf.Scalar;
+      });
+      return { loss, restarted: this.emaStep(zData, n, codes) };
+    } finally {
+      xT.dispose();
+    }
+  }
+
+  fit(pixels: Uint8Array, options: { steps: number; batchSize: number; rng: Rng; onStep?: (i: number) => void }): number[] {
+    const dims = this.shape.height * this.shape.width * this.shape.channels;
+    const total = pixels.length / dims;
+    if (!Number.isInteger(total) || total === 0) throw new VsdError("EMPTY_DATASET", "ScaleTokenizer.fit: no images.");
+    const losses: number[] = [];
+    for (let s = 0; s < options.steps; s++) {
+      const idx = options.rng.sample(total, Math.min(options.batchSize, total));
+      const batch = new Float32Array(idx.length * dims);
+      idx.forEach((j, i) => {
+        for (let t = 0; t < dims; t++) batch[i * dims + t] = pixels[j * dims + t]! / 127.5 - 1;
+      });
+      const images = tf.tensor4d(batch, [idx.length, this.shape.height, this.shape.width, this.shape.channels]);
+      try {
+        losses.push(this.trainStep(images).loss);
+        options.onStep?.(s);
+      } finally {
+        images.dispose();
+      }
+    }
+    return losses;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.store.dispose();
+  }
+
+  private patches(images: tf.Tensor4D): Float32Array {
+    const [n, h, w, c] = images.shape;
+    if (h !== this.shape.height || w !== this.shape.width || c !== this.shape.channels) {
+      throw new VsdError("INVALID_SHAPE", `ScaleTokenizer expects [n, ${this.shape.height}, ${this.shape.width}, ${this.shape.channels}], got [${images.shape.join(", ")}].`);
+    }
+    return patchify(images.dataSync() as Float32Array, n, this.grid);
+  }
+
+  /** The vectors quantized at each scale (downsampled residuals), grouped per codebook, with their codes. */
+  private scaleVectors(z: Float32Array, n: number, codes: Int32Array): { vectors: number[]; codes: number[] }[] {
+    const g = this.grid.rows;
+    const dim = this.latentDim;
+    const cells = g * g * dim;
+    const bins = this.ema.map(() => ({ vectors: [] as number[], codes: [] as number[] }));
+    for (let i = 0; i < n; i++) {
+      const r = Float32Array.from(z.subarray(i * cells, (i + 1) * cells));
+      this.scales.forEach((p, k) => {
+        const zk = p === g ? r.slice() : areaDownsample(r, g, g, dim, p, p);
+        const bin = bins[this.o.sharedCodebook ? 0 : k]!;
+        for (const v of zk) bin.vectors.push(v);
+        for (let c = 0; c < p * p; c++) bin.codes.push(codes[i * this.tokens + this.scaleOffsets[k]! + c]!);
+        const h = this.partialLatents(codes.subarray(i * this.tokens, (i + 1) * this.tokens), 1, k + 1, k);
+        for (let x = 0; x < cells; x++) r[x]! -= h[x]!;
+      });
+    }
+    return bins;
+  }
+
+  private emaStep(z: Float32Array, n: number, codes: Int32Array): number {
+    const bins = this.scaleVectors(z, n, codes);
+    let restarted = 0;
+    this.ema.forEach((st, b) => {
+      const vectors = Float32Array.from(bins[b]!.vectors);
+      const book = this.codebooks[this.o.sharedCodebook ? 0 : b]!;
+      emaUpdate(st, book, vectors, Int32Array.from(bins[b]!.codes), this.o.emaDecay, this.o.laplaceEpsilon);
+      restarted += restartDeadCodes(st, book, vectors, this.o.deadCodeThreshold, this.rng);
+    });
+    return restarted;
+  }
+
+  /** k-means per codebook on the first batch's vectors of its scale(s), in scale order. */
+  private kmeansInitialise(x: Float32Array, n: number): void {
+    const z = tf.tidy(() => this.encoder.apply(tf.tensor2d(x, [x.length / this.grid.patchDim, this.grid.patchDim])).dataSync() as Float32Array);
+    const g = this.grid.rows;
+    const dim = this.latentDim;
+    const nBooks = this.ema.length;
+    for (let b = 0; b < nBooks; b++) {
+      // Vectors seen by book b given the books before it are fitted: quantize with the current books.
+      const q = multiScaleResidualQuantize(z, n, g, g, dim, this.scales, this.codebooks);
+      const bins = this.scaleVectors(z, n, q.codes);
+      const data = Float32Array.from(bins[b]!.vectors);
+      const { centroids, counts } = kmeans(data, dim, this.codebookSize, 10, this.rng.derive(`kmeans/${b}`));
+      const book = this.codebooks[this.o.sharedCodebook ? 0 : b]!;
+      book.set(centroids);
+      const st = createEmaState(book, dim, counts);
+      this.ema[b]!.counts.set(st.counts);
+      this.ema[b]!.sums.set(st.sums);
+    }
+    this.initialised = true;
+  }
+}
