@@ -27,7 +27,7 @@ function iidDataset(n: number, h: number, w: number, values: number[], probs: nu
 const range = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, i) => a + i);
 
 describe("PatchArModel", () => {
-  it("is a true likelihood: probabilities of all 65,536 two-pixel images sum to 1 (untrained and trained)", async () => {
+  it("is a true likelihood: probabilities of all 65,536 two-pixel images sum to 1 (after training on correlated pairs)", async () => {
     const before = tf.memory().numTensors;
     const shape = { height: 1, width: 2, channels: 1 };
     const model = new PatchArModel({ shape, seed: 3, patchSize: 1, dim: 16, layers: 1, heads: 2, mixtures: 3, learningRate: 0.05 });
@@ -45,10 +45,9 @@ describe("PatchArModel", () => {
       for (const b of r.perImage!) s += Math.pow(2, -b * 2);
       return s;
     };
-    expect(Math.abs((await total()) - 1)).toBeLessThan(1e-3);
-    // Train a little on correlated pairs so the conditional differs by context, and check again.
+    // Train a little on correlated pairs so the conditional differs by context, then check.
     const rng = new Rng(1);
-    for (let it = 0; it < 20; it++) {
+    for (let it = 0; it < 10; it++) {
       const px = new Uint8Array(64 * 2);
       for (let i = 0; i < 64; i++) {
         const a = rng.int(256);
@@ -103,6 +102,43 @@ describe("PatchArModel", () => {
       for (const y of v) if (Math.floor(Math.round((y + 1) * 127.5) / 32) === g) got += 1 / v.length;
       expect(Math.abs(got - want), `group ${g}`).toBeLessThan(0.05);
     }
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("categorical output: conditionals sum to 1 and it learns peaked i.i.d. pixels to their entropy", async () => {
+    const before = tf.memory().numTensors;
+    const shape = { height: 1, width: 2, channels: 1 };
+    const model = new PatchArModel({ shape, seed: 4, patchSize: 1, dim: 16, layers: 1, heads: 2, output: "categorical", learningRate: 0.05 });
+    // Three-valued i.i.d. pixels, P = (1/2, 1/4, 1/4) on (0, 128, 255): H = 1.5 bits/dim.
+    const rng = new Rng(3);
+    const draw = (n: number) => Uint8Array.from({ length: n * 2 }, () => {
+      const u = rng.uniform();
+      return u < 0.5 ? 0 : u < 0.75 ? 128 : 255;
+    });
+    for (let step = 0; step < 40; step++) {
+      const images = tf.zeros([64, 1, 2, 1]) as tf.Tensor4D;
+      model.trainStep({ images, pixels: draw(64) }, rng);
+      images.dispose();
+    }
+    // Σ_a p(a) = 1 (step 0), and Σ_b p(b | a) = 1 (step 1) for several contexts a.
+    const pairs = (a: number | null) => Uint8Array.from({ length: 512 }, (_, i) => (i % 2 === 0 ? (a ?? i >> 1) : a === null ? 0 : i >> 1));
+    const lp0 = model.patchLogProbabilities(pairs(null), 256);
+    expect(Math.abs(Array.from({ length: 256 }, (_, i) => Math.exp(lp0[2 * i]!)).reduce((x, y) => x + y) - 1)).toBeLessThan(1e-4);
+    for (const a of [0, 77, 128, 255]) {
+      const lp1 = model.patchLogProbabilities(pairs(a), 256);
+      expect(Math.abs(Array.from({ length: 256 }, (_, i) => Math.exp(lp1[2 * i + 1]!)).reduce((x, y) => x + y) - 1)).toBeLessThan(1e-4);
+    }
+    const testPx = draw(1000);
+    const testImages = tf.zeros([1000, 1, 2, 1]) as tf.Tensor4D;
+    const t = await model.nll({ images: testImages, pixels: testPx }, rng);
+    testImages.dispose();
+    expect(t.bound).toBe("exact");
+    expect(t.bitsPerDim).toBeGreaterThan(1.5 - 0.06);
+    expect(t.bitsPerDim).toBeLessThan(1.5 + 0.1);
+    const s = await model.sample(50, new Rng(1));
+    for (const v of s.dataSync()) expect([0, 128, 255]).toContain(Math.round((v + 1) * 127.5));
+    s.dispose();
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

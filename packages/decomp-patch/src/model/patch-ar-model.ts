@@ -28,6 +28,7 @@ import { rasterOrder } from "../orders/basic-orders.js";
 import { validateOrder, type GridOrder } from "../orders/grid-order.js";
 import { mixtureParamCount, sampleMixture } from "../likelihood/discretized-logistic.js";
 import { mixtureLogProbTensor } from "../likelihood/discretized-logistic-tensor.js";
+import { sampleCategorical } from "../likelihood/categorical.js";
 import { patchGrid, patchify, unpatchify, type PatchGrid } from "../patchify.js";
 import { resolvePatchArOptions, type PatchArModelOptions, type ResolvedPatchArOptions } from "./patch-ar-options.js";
 
@@ -40,7 +41,8 @@ import { resolvePatchArOptions, type PatchArModelOptions, type ResolvedPatchArOp
  * is fixed) and, optionally, a class embedding; its output parametrises the
  * patch at step t. Given the previous patches, the p·p pixels of a patch are
  * modelled as independent, each a discretized logistic mixture (PixelCNN++,
- * REFERENCES §3.3) with RGB coupling inside a pixel. That is a proper
+ * REFERENCES §3.3) with RGB coupling inside a pixel, or (`output:
+ * "categorical"`) each sub-pixel a 256-way categorical (REFERENCES §3.2). That is a proper
  * distribution over all 256^(H·W·C) images, so `nll` is an exact likelihood
  * of this model (`bound: "exact"`), in bits per sub-pixel (REFERENCES §3.4);
  * the independence within a patch only limits how good the model can be.
@@ -70,7 +72,8 @@ export class PatchArModel implements GenerativeModel {
     this.grid = patchGrid(this.shape, c.patchSize);
     this.order = c.order ? validateOrder(c.order, this.grid.rows, this.grid.cols) : rasterOrder(this.grid.rows, this.grid.cols);
     this.keys = keysFor(this.order, this.grid, options.subtasks);
-    this.paramsPerPixel = mixtureParamCount(c.mixtures, c.channels);
+    // Logistic mixture: its parameters per pixel; categorical: 256 logits per sub-pixel.
+    this.paramsPerPixel = c.output === "categorical" ? 256 * c.channels : mixtureParamCount(c.mixtures, c.channels);
     const L = this.grid.length;
     this.store = new ParamStore(new Rng(c.seed).derive("patch-ar"));
     this.inProj = this.store.dense("in", this.grid.patchDim, c.dim);
@@ -81,7 +84,9 @@ export class PatchArModel implements GenerativeModel {
     );
     this.finalNorm = this.store.layerNorm("final-ln", c.dim);
     this.head = this.store.dense("head", c.dim, c.patchSize * c.patchSize * this.paramsPerPixel, { init: { normal: 0.01 } });
-    tf.tidy(() => this.head.bias!.assign(tf.tensor1d(initialHeadBias(c.patchSize * c.patchSize, c.mixtures, c.channels))));
+    if (c.output === "logistic-mixture") {
+      tf.tidy(() => this.head.bias!.assign(tf.tensor1d(initialHeadBias(c.patchSize * c.patchSize, c.mixtures, c.channels))));
+    }
     this.optimizer = new AdamW(this.store.variables, {
       learningRate: c.learningRate,
       weightDecay: c.weightDecay,
@@ -139,7 +144,15 @@ export class PatchArModel implements GenerativeModel {
     const ch = this.config.channels;
     return tf.tidy(() => {
       const y = tf.tensor3d(this.orderedTargets(pixels, n), [n, L, D]);
-      const params = tf.reshape(this.forward(y, labels), [n, L * p2, this.paramsPerPixel]) as tf.Tensor3D;
+      const out = this.forward(y, labels);
+      if (this.config.output === "categorical") {
+        // −ln softmax(ℓ)_x per sub-pixel (REFERENCES §3.2); the one-hot of the data picks x.
+        const logits = tf.reshape(out, [n * L * D, 256]);
+        const x = tf.cast(tf.round(tf.mul(tf.add(tf.reshape(y, [n * L * D]), 1), 127.5)), "int32") as tf.Tensor1D;
+        const lp = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(x, 256)), 1);
+        return tf.sum(tf.reshape(lp, [n, L, D]), 2) as tf.Tensor2D;
+      }
+      const params = tf.reshape(out, [n, L * p2, this.paramsPerPixel]) as tf.Tensor3D;
       const lp = mixtureLogProbTensor(params, tf.reshape(y, [n, L * p2, ch]) as tf.Tensor3D, this.config.mixtures, ch);
       return tf.sum(tf.reshape(lp, [n, L, p2]), 2) as tf.Tensor2D;
     });
@@ -178,6 +191,15 @@ export class PatchArModel implements GenerativeModel {
     const subtaskLosses: Record<string, number> = {};
     for (let s = 0; s < L; s++) subtaskLosses[this.keys[s]!] = per[s]!;
     return { loss, subtaskLosses };
+  }
+
+  /** ln p of every patch of every image (nats), `[n · L]` row-major by image then step. */
+  patchLogProbabilities(pixels: Uint8Array, n: number, labels?: Int32Array): Float64Array {
+    this.checkPixels(pixels, n);
+    const lp = this.patchLogProbs(pixels, n, this.labelsFor(labels, n));
+    const v = Float64Array.from(lp.dataSync());
+    lp.dispose();
+    return v;
   }
 
   /** Mean loss per position (nats per sub-pixel) on 8-bit `pixels`, indexed by step. */
@@ -237,6 +259,7 @@ export class PatchArModel implements GenerativeModel {
     const K = this.paramsPerPixel;
     const ch = this.config.channels;
     const M = this.config.mixtures;
+    const categorical = this.config.output === "categorical";
     const ordered = new Float32Array(n * L * D); // y values, ordered by step
     const bytes = new Uint8Array(n * L * D); // 8-bit, ordered by step
     const px = new Uint8Array(ch);
@@ -251,7 +274,12 @@ export class PatchArModel implements GenerativeModel {
       params.dispose();
       for (let i = 0; i < n; i++) {
         for (let q = 0; q < p2; q++) {
-          sampleMixture(pv.subarray((i * p2 + q) * K, (i * p2 + q + 1) * K), M, ch, rng, temperature, px);
+          const pp = pv.subarray((i * p2 + q) * K, (i * p2 + q + 1) * K);
+          if (categorical) {
+            for (let k = 0; k < ch; k++) px[k] = sampleCategorical(pp.subarray(k * 256, (k + 1) * 256), rng, temperature);
+          } else {
+            sampleMixture(pp, M, ch, rng, temperature, px);
+          }
           for (let k = 0; k < ch; k++) {
             const idx = (i * L + s) * D + q * ch + k;
             bytes[idx] = px[k]!;
@@ -292,6 +320,7 @@ export class PatchArModel implements GenerativeModel {
       layers: c.layers,
       heads: c.heads,
       mixtures: c.mixtures,
+      output: c.output,
       classConditional: c.classConditional,
       order: Array.from(this.order),
     };

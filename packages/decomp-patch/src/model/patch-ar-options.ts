@@ -17,6 +17,12 @@ export interface PatchArModelOptions extends ModelOptions {
   readonly heads?: number;
   /** Logistic mixture components per pixel. @default 5 */
   readonly mixtures?: number;
+  /**
+   * Per-pixel output: a discretized logistic mixture (PixelCNN++) or a 256-way
+   * categorical per sub-pixel (channels independent given the context).
+   * @default "logistic-mixture"
+   */
+  readonly output?: "logistic-mixture" | "categorical";
   /** Condition on class labels (needs `shape.numClasses`). @default false */
   readonly classConditional?: boolean;
   /** @default 1e-3 */
@@ -39,6 +45,7 @@ export interface ResolvedPatchArOptions {
   readonly layers: number;
   readonly heads: number;
   readonly mixtures: number;
+  readonly output: "logistic-mixture" | "categorical";
   readonly classConditional: boolean;
   readonly learningRate: number;
   readonly weightDecay: number;
@@ -77,6 +84,7 @@ export function resolvePatchArOptions(o: PatchArModelOptions): ResolvedPatchArOp
     layers: o.layers ?? base.layers,
     heads,
     mixtures: o.mixtures ?? 5,
+    output: o.output ?? "logistic-mixture",
     classConditional: o.classConditional ?? false,
     learningRate: o.learningRate ?? 1e-3,
     weightDecay: o.weightDecay ?? 0,
@@ -84,6 +92,9 @@ export function resolvePatchArOptions(o: PatchArModelOptions): ResolvedPatchArOp
   };
   if (r.dim % r.heads !== 0) throw new VsdError("INVALID_ARGUMENT", `dim ${r.dim} must be divisible by heads ${r.heads}.`);
   if (!Number.isInteger(r.mixtures) || r.mixtures < 1) throw new VsdError("INVALID_ARGUMENT", `mixtures must be a positive integer.`);
+  if (r.output !== "logistic-mixture" && r.output !== "categorical") {
+    throw new VsdError("INVALID_ARGUMENT", `output must be "logistic-mixture" or "categorical", got ${String(r.output)}.`);
+  }
   if (!Number.isInteger(r.layers) || r.layers < 1) throw new VsdError("INVALID_ARGUMENT", `layers must be a positive integer.`);
   if (r.classConditional && !(r.numClasses !== undefined && r.numClasses > 0)) {
     throw new VsdError("INVALID_ARGUMENT", "classConditional needs shape.numClasses.");
