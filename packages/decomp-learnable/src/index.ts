@@ -27,3 +27,6 @@ export {
 } from "./learnable-decomposition.js";
 export { learnableDecomposition } from "./plugin.js";
 export { learnableDecomposition as default } from "./plugin.js";
+export { scheduleCurves, type NamedSchedule, type ScheduleCurve } from "./report/schedule-curves.js";
+export { learnedSchedulePng, logSnrDensityPng, elboCurvePng, type LearnedSchedulePngOptions } from "./report/learned-schedule-png.js";
+export { writeScheduleReport } from "./report/write-schedule-report.js";
