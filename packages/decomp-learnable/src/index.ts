@@ -30,3 +30,14 @@ export { learnableDecomposition as default } from "./plugin.js";
 export { scheduleCurves, type NamedSchedule, type ScheduleCurve } from "./report/schedule-curves.js";
 export { learnedSchedulePng, logSnrDensityPng, elboCurvePng, type LearnedSchedulePngOptions } from "./report/learned-schedule-png.js";
 export { writeScheduleReport } from "./report/write-schedule-report.js";
+export { noiseScales, type NoiseScaleSpec } from "./sdsb/noise-scale.js";
+export { sampleGaussian2d, moments2d, momentErrors, type Gaussian2d } from "./sdsb/gaussian-2d.js";
+export {
+  SimplifiedDsb,
+  resolveSdsbOptions,
+  SDSB_TARGETS,
+  type SdsbTarget,
+  type SdsbOptions,
+  type ResolvedSdsbOptions,
+  type DataSampler,
+} from "./sdsb/sdsb.js";
