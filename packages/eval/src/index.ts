@@ -56,8 +56,10 @@ export {
 } from "./extractors/mnist-mlp.js";
 export {
   evaluate,
+  resolveEvaluateOptions,
   NLL_CONVENTION,
   type EvaluateOptions,
   type EvaluationResult,
+  type ResolvedEvaluateOptions,
   type MetricName,
 } from "./evaluate/evaluate.js";

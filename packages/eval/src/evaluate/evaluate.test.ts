@@ -204,3 +204,15 @@ describe("evaluate", () => {
     await expect(evaluate(trained(), dataset, { metrics: ["fid"] })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
   });
 });
+
+describe("resolveEvaluateOptions", () => {
+  it("applies the documented defaults and rejects bad values up front", async () => {
+    const { resolveEvaluateOptions } = await import("./evaluate.js");
+    const r = resolveEvaluateOptions();
+    expect([...r.metrics]).toEqual(["nll", "fid", "kid", "precisionRecall"]);
+    expect([r.seed, r.samples, r.nllImages, r.batchSize, r.k]).toEqual([0, 1000, 1000, 100, 3]);
+    expect(resolveEvaluateOptions({ importance: { subtasks: [] } }).metrics.has("importanceWeightedLoss")).toBe(true);
+    expect(() => resolveEvaluateOptions({ samples: 1 })).toThrow(VsdError);
+    expect(() => resolveEvaluateOptions({ metrics: ["importanceWeightedLoss"] })).toThrow(VsdError);
+  });
+});

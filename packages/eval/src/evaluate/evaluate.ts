@@ -96,17 +96,45 @@ export const NLL_CONVENTION =
   "bits/dim on the 8-bit test pixels, D = H·W·C, as returned by GenerativeModel.nll: discrete likelihoods (exact) need no offset; " +
   "continuous densities on data scaled to [-1,1] (or [0,1]) with uniform dequantisation must add 7 (or 8) bits; 'elbo' marks an upper bound on −log₂ p.";
 
+/** {@link EvaluateOptions} with defaults applied and checked (once, here). */
+export interface ResolvedEvaluateOptions {
+  readonly metrics: ReadonlySet<MetricName>;
+  readonly seed: number;
+  readonly samples: number;
+  readonly nllImages: number;
+  readonly batchSize: number;
+  readonly k: number;
+}
+
+export function resolveEvaluateOptions(options: EvaluateOptions = {}): ResolvedEvaluateOptions {
+  const metrics = new Set<MetricName>(
+    options.metrics ?? ["nll", "fid", "kid", "precisionRecall", ...(options.importance ? (["importanceWeightedLoss"] as const) : [])],
+  );
+  const r = {
+    metrics,
+    seed: options.seed ?? 0,
+    samples: options.samples ?? 1000,
+    nllImages: options.nllImages ?? 1000,
+    batchSize: options.batchSize ?? 100,
+    k: options.k ?? 3,
+  };
+  for (const [name, v, min] of [["samples", r.samples, 2], ["nllImages", r.nllImages, 1], ["batchSize", r.batchSize, 1], ["k", r.k, 1]] as const) {
+    if (!Number.isInteger(v) || v < min) throw new VsdError("INVALID_RANGE", `evaluate: ${name} must be an integer ≥ ${min}, got ${v}.`);
+  }
+  if (metrics.has("importanceWeightedLoss") && !options.importance) {
+    throw new VsdError("INVALID_ARGUMENT", "evaluate: importanceWeightedLoss needs options.importance.subtasks.");
+  }
+  return r;
+}
+
 /**
  * Scores any {@link GenerativeModel} on a data set: NLL in bits/dim, FID, KID,
  * precision/recall and the importance-weighted loss, and writes a report folder
  * through core's `writeReport`.
  */
 export async function evaluate(model: GenerativeModel, dataset: ImageDataset, options: EvaluateOptions = {}): Promise<EvaluationResult> {
-  const seed = options.seed ?? 0;
-  const metrics = new Set<MetricName>(
-    options.metrics ?? ["nll", "fid", "kid", "precisionRecall", ...(options.importance ? (["importanceWeightedLoss"] as const) : [])],
-  );
-  const batchSize = options.batchSize ?? 100;
+  const resolved = resolveEvaluateOptions(options);
+  const { seed, metrics, batchSize } = resolved;
   const rng = new Rng(seed);
   const seconds: Record<string, number> = {};
   const timed = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
@@ -125,7 +153,7 @@ export async function evaluate(model: GenerativeModel, dataset: ImageDataset, op
   const test = dataset.test;
 
   if (metrics.has("nll")) {
-    const n = Math.min(options.nllImages ?? 1000, test.n);
+    const n = Math.min(resolved.nllImages, test.n);
     result["nll"] = await timed("nll", async () => {
       const nllRng = rng.derive("nll");
       let sum = 0;
@@ -161,8 +189,7 @@ export async function evaluate(model: GenerativeModel, dataset: ImageDataset, op
     }
     const ex = extractor;
     result["extractor"] = { id: ex.id, dim: ex.dim, preprocessing: ex.preprocessing ?? null };
-    const nSamples = options.samples ?? 1000;
-    if (!Number.isInteger(nSamples) || nSamples < 2) throw new VsdError("INVALID_RANGE", `evaluate: samples must be ≥ 2, got ${nSamples}.`);
+    const nSamples = resolved.samples;
     const nRef = Math.min(nSamples, test.n);
     const ref = await timed("referenceFeatures", () =>
       referenceFeatures(dataset, ex, { split: "test", n: nRef, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) }),
@@ -223,7 +250,7 @@ export async function evaluate(model: GenerativeModel, dataset: ImageDataset, op
       });
     }
     if (metrics.has("precisionRecall")) {
-      const pr = await timed("precisionRecall", () => precisionRecall(ref.features, gen, ex.dim, { k: options.k ?? 3 }));
+      const pr = await timed("precisionRecall", () => precisionRecall(ref.features, gen, ex.dim, { k: resolved.k }));
       result["precision"] = pr.precision;
       result["recall"] = pr.recall;
       result["f1"] = pr.f1;
@@ -233,7 +260,7 @@ export async function evaluate(model: GenerativeModel, dataset: ImageDataset, op
 
   if (metrics.has("importanceWeightedLoss")) {
     const imp = options.importance;
-    if (!imp) throw new VsdError("INVALID_ARGUMENT", "evaluate: importanceWeightedLoss needs options.importance.subtasks.");
+    if (!imp) throw new VsdError("INVALID_ARGUMENT", "evaluate: importanceWeightedLoss needs options.importance.subtasks."); // checked in resolve; narrows the type
     result["importanceWeightedLoss"] = await timed("importanceWeightedLoss", () => {
       const n = Math.min(imp.images ?? 256, test.n);
       const batch = makeBatch(dataset, test, Int32Array.from({ length: n }, (_, i) => i));
@@ -257,7 +284,7 @@ export async function evaluate(model: GenerativeModel, dataset: ImageDataset, op
       markdown: reportMarkdown(result as unknown as EvaluationResult),
       ...(gridPng ? { images: { "samples.png": gridPng } } : {}),
       seed,
-      config: { metrics: [...metrics], samples: options.samples ?? 1000, batchSize, nllImages: options.nllImages ?? null },
+      config: { metrics: [...metrics], samples: resolved.samples, batchSize, nllImages: resolved.nllImages, k: resolved.k, extractor: options.extractor?.id ?? "default" },
     });
     result["files"] = written.files;
   }
