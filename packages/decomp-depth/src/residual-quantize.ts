@@ -47,6 +47,17 @@ export function residualQuantize(
     }
     return cb.length / dim;
   });
+  // Float64 copies of each distinct codebook (shared codebooks are copied once):
+  // mixing float32 reads into float64 arithmetic costs a conversion per element.
+  const copies = new Map<Float32Array, Float64Array>();
+  const books64 = codebooks.map((cb) => {
+    let c = copies.get(cb);
+    if (!c) {
+      c = Float64Array.from(cb);
+      copies.set(cb, c);
+    }
+    return c;
+  });
   const n = latents.length / dim;
   const codes = new Int32Array(n * depth);
   const quantized = new Float32Array(n * dim);
@@ -66,17 +77,27 @@ export function residualQuantize(
     }
     residualNorms[i] = rr;
     for (let d = 0; d < depth; d++) {
-      const cb = codebooks[d]!;
+      const cb = books64[d]!;
       const k = sizes[d]!;
       // Squared distance computed directly in float64 (not via ‖e‖² − 2r·e, which
-      // can break exact ties by rounding); a partial sum already above the best
-      // cannot win, so the loop stops early (strict <: ties keep the lowest index).
+      // can break exact ties by rounding); strict < keeps the lowest index on ties.
+      // A partial sum already above the best cannot win: checked every 4 terms.
       let best = 0;
       let bestDist = Infinity;
       for (let c = 0; c < k; c++) {
         let dist = 0;
         const off = c * dim;
-        for (let j = 0; j < dim && dist <= bestDist; j++) {
+        let j = 0;
+        for (; j + 3 < dim; j += 4) {
+          const v0 = r[j]! - cb[off + j]!;
+          const v1 = r[j + 1]! - cb[off + j + 1]!;
+          const v2 = r[j + 2]! - cb[off + j + 2]!;
+          const v3 = r[j + 3]! - cb[off + j + 3]!;
+          dist += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
+          if (dist > bestDist) break;
+        }
+        if (dist > bestDist) continue;
+        for (; j < dim; j++) {
           const v = r[j]! - cb[off + j]!;
           dist += v * v;
         }
