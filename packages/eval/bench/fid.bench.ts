@@ -37,10 +37,10 @@ from scipy import linalg
 n, d, eig_d, path = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 a = np.fromfile(path + "/a.f32", dtype=np.float32).reshape(n, d)
 b = np.fromfile(path + "/b.f32", dtype=np.float32).reshape(n, d)
-t0 = time.perf_counter()
+t0 = time.perf_counter(); c0 = time.process_time()
 m1, s1 = np.mean(a, axis=0), np.cov(a, rowvar=False)
 m2, s2 = np.mean(b, axis=0), np.cov(b, rowvar=False)
-t1 = time.perf_counter()
+t1 = time.perf_counter(); c1 = time.process_time()
 # pytorch-fid calculate_frechet_distance (mseitzer/pytorch-fid src/pytorch_fid/fid_score.py)
 diff = m1 - m2
 covmean, _ = linalg.sqrtm(s1.dot(s2), disp=False)
@@ -50,10 +50,10 @@ if not np.isfinite(covmean).all():
 if np.iscomplexobj(covmean):
     covmean = covmean.real
 fid = float(diff.dot(diff) + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
-t2 = time.perf_counter()
+t2 = time.perf_counter(); c2 = time.process_time()
 x = s1[:eig_d, :eig_d].copy()
 t3 = time.perf_counter(); np.linalg.eigh(x); t4 = time.perf_counter()
-print(json.dumps({"stats": t1 - t0, "distance": t2 - t1, "fid": fid, "eigh": t4 - t3}))
+print(json.dumps({"stats": t1 - t0, "distance": t2 - t1, "fid": fid, "eigh": t4 - t3, "cpu": c2 - c0}))
 `;
 
 interface PyResult {
@@ -61,6 +61,7 @@ interface PyResult {
   distance: number;
   fid: number;
   eigh: number;
+  cpu: number;
 }
 let pyRes: PyResult | undefined;
 let pyNote = "";
@@ -68,14 +69,19 @@ const r = spawnSync("/usr/bin/python3", ["-c", py, String(n), String(d), String(
 if (r.status === 0) pyRes = JSON.parse(r.stdout.trim().split("\n").pop()!) as PyResult;
 else pyNote = `numpy/scipy column skipped: ${(r.stderr || r.error?.message || "python3 failed").split("\n").slice(-2).join(" ")}`;
 
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const sa = featureStatistics(xa, d);
 const sb = featureStatistics(xb, d);
 const t1 = performance.now();
 const eigh = frechetDistanceDetailed(sa.mu, sa.sigma, sb.mu, sb.sigma, { method: "eigh" });
 const t2 = performance.now();
+const cpu2 = process.cpuUsage(cpu0);
+const cpu2b = process.cpuUsage();
 const chol = frechetDistanceDetailed(sa.mu, sa.sigma, sb.mu, sb.sigma, { method: "cholesky" });
 const t3 = performance.now();
+const cpu3 = process.cpuUsage(cpu2b);
+const cpuS = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 const jsStats = (t1 - t0) / 1000;
 const eighS = (t2 - t1) / 1000;
 const cholS = (t3 - t2) / 1000;
@@ -92,6 +98,7 @@ if (pyRes) {
   console.log(`| pytorch-fid path (numpy/scipy sqrtm) | ${fmt(pyRes.stats)} | ${fmt(pyRes.distance)} | ${fmt(pyTotal)} | ${pyRes.fid.toFixed(6)} | 1.00 |`);
   console.log(`\n(ratio < 1 means faster than scipy) distance-only ratios: eigh ${(eighS / pyRes.distance).toFixed(2)}, cholesky ${(cholS / pyRes.distance).toFixed(2)}`);
   console.log(`relative difference to scipy: eigh ${(Math.abs(eigh.value - pyRes.fid) / pyRes.fid).toExponential(2)}, cholesky ${(Math.abs(chol.value - pyRes.fid) / pyRes.fid).toExponential(2)}`);
+  console.log(`CPU seconds (all threads; fairer than wall time on a loaded machine): eigh route incl. statistics ${fmt(cpuS(cpu2))}, cholesky distance ${fmt(cpuS(cpu3))}, scipy path ${fmt(pyRes.cpu)}`);
 } else console.log(pyNote);
 
 // ---- 2. eigensolvers ----------------------------------------------------------------------
