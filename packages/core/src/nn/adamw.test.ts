@@ -136,6 +136,39 @@ describe("AdamW", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it.each(["wasm", "cpu"])("fused update kernel equals the element-wise tensor ops (%s, weight decay, clipping)", async (backend) => {
+    const previous = tf.getBackend();
+    await tf.setBackend(backend);
+    const before = tf.memory().numTensors;
+    const rng = new Rng(8);
+    const x = rng.normalTensor([32, 6]);
+    const y = rng.normalTensor([32, 3]);
+    const run = (fusedKernel: boolean) => {
+      const store = new ParamStore(new Rng(5));
+      const net = mlp(store, "m", [6, 24, 3], { activation: "silu" });
+      const opt = new AdamW(store.variables, { learningRate: 3e-2, weightDecay: 0.05, clipNorm: 0.5, fusedKernel });
+      const losses: number[] = [];
+      for (let i = 0; i < 6; i++) losses.push(opt.step(() => tf.losses.meanSquaredError(y, net.apply(x as tf.Tensor2D)) as tf.Scalar));
+      const w = store.getWeights();
+      const st = opt.getState();
+      opt.dispose();
+      store.dispose();
+      return { losses, w, st };
+    };
+    const fused = run(true);
+    const ops = run(false);
+    fused.losses.forEach((l, i) => expect(l).toBeCloseTo(ops.losses[i]!, 5));
+    for (const k of Object.keys(ops.w)) {
+      const a = fused.w[k]!.data;
+      const b = ops.w[k]!.data;
+      a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-5 + 1e-4 * Math.abs(b[i]!)));
+    }
+    fused.st.v.forEach((v, j) => v.forEach((x2, i) => expect(Math.abs(x2 - ops.st.v[j]![i]!)).toBeLessThan(1e-6 + 1e-4 * x2)));
+    tf.dispose([x, y]);
+    expect(tf.memory().numTensors).toBe(before);
+    await tf.setBackend(previous);
+  });
+
   it("rejects bad options with INVALID_ARGUMENT", () => {
     const before = tf.memory().numTensors;
     const theta = tf.tidy(() => tf.variable(tf.tensor1d([1])));

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "./register-gradients.js";
 import { VsdError } from "../errors.js";
+import { ADAMW_KERNEL, type AdamWUpdateAttrs, hasFusedAdamW, registerAdamWKernels } from "./adamw-kernel.js";
 
 export interface AdamWOptions {
   readonly learningRate: number;
@@ -14,6 +15,11 @@ export interface AdamWOptions {
   readonly weightDecay?: number;
   /** Clip the global gradient L2 norm to this value. @default no clipping */
   readonly clipNorm?: number;
+  /**
+   * Use the fused one-pass update kernel where the backend has it (wasm, cpu);
+   * false forces the element-wise tensor ops (for comparisons). @default true
+   */
+  readonly fusedKernel?: boolean;
 }
 
 export interface ResolvedAdamWOptions {
@@ -23,6 +29,7 @@ export interface ResolvedAdamWOptions {
   epsilon: number;
   weightDecay: number;
   clipNorm: number | undefined;
+  fusedKernel: boolean;
 }
 
 /** Optimiser state as plain arrays, for exact checkpoint resume. */
@@ -43,6 +50,7 @@ export function resolveAdamWOptions(o: AdamWOptions): ResolvedAdamWOptions {
     epsilon: o.epsilon ?? 1e-8,
     weightDecay: o.weightDecay ?? 0,
     clipNorm: o.clipNorm,
+    fusedKernel: o.fusedKernel ?? true,
   };
   if (!(r.learningRate > 0) || !Number.isFinite(r.learningRate)) {
     throw new VsdError("INVALID_ARGUMENT", `AdamW learningRate must be a positive number, got ${r.learningRate}.`);
@@ -77,6 +85,7 @@ export class AdamW {
 
   constructor(vars: readonly tf.Variable[], options: AdamWOptions) {
     this.options = resolveAdamWOptions(options);
+    registerAdamWKernels();
     if (vars.length === 0) throw new VsdError("INVALID_ARGUMENT", "AdamW needs at least one variable.");
     this.vars = [...vars];
     this.lr = this.options.learningRate;
@@ -124,6 +133,7 @@ export class AdamW {
       const lr = this.lr;
       const bc1 = 1 - beta1 ** this.t;
       const bc2 = 1 - beta2 ** this.t;
+      const fused = this.options.fusedKernel && hasFusedAdamW();
       tf.tidy(() => {
         let scale: tf.Scalar | undefined;
         if (clipNorm !== undefined) {
@@ -131,10 +141,23 @@ export class AdamW {
           const norm = tf.sqrt(tf.addN(sq));
           scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(clipNorm), tf.add(norm, 1e-6))) as tf.Scalar;
         }
+        const attrs: AdamWUpdateAttrs = { lr, beta1, beta2, epsilon, weightDecay, bc1, bc2 };
+        const scaleTensor = fused ? (scale ?? tf.scalar(1)) : undefined;
         this.vars.forEach((p, i) => {
           const g0 = grads[names[i]!];
           // A variable the loss does not reach is left alone (as PyTorch skips grad=None).
           if (!g0) return;
+          if (fused) {
+            const [np, nm, nv] = tf.engine().runKernel(
+              ADAMW_KERNEL,
+              { param: p, grad: g0, m: this.m[i]!, v: this.v[i]!, scale: scaleTensor! },
+              attrs as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor[];
+            p.assign(np!);
+            this.m[i]!.assign(nm!);
+            this.v[i]!.assign(nv!);
+            return;
+          }
           const g = scale ? tf.mul(g0, scale) : g0;
           const m = tf.add(tf.mul(this.m[i]!, beta1), tf.mul(g, 1 - beta1));
           const v = tf.add(tf.mul(this.v[i]!, beta2), tf.mul(tf.square(g), 1 - beta2));
