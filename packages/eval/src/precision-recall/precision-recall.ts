@@ -32,42 +32,57 @@ function squaredDistances(x: Float64Array, m: number, y: Float64Array, n: number
   return out;
 }
 
+const BLOCK = 256;
+
+/** Rows [r0, r1) of x as their own array (views would do, but the kernel wants offsets from 0). */
+function rows(x: Float64Array, r0: number, r1: number, dim: number): Float64Array {
+  return x.subarray(r0 * dim, r1 * dim);
+}
+
 /**
  * Squared k-NN radius of every row within its own set: the (k+1)-th smallest
  * distance counting the point itself (torch-fidelity `metric_prc.py`).
+ * Distances are computed in blocks of rows, so memory stays O(BLOCK·n).
  */
 function squaredRadii(x: Float64Array, n: number, dim: number, k: number): Float64Array {
-  const d2 = squaredDistances(x, n, x, n, dim);
   const radii = new Float64Array(n);
   const best = new Float64Array(k + 1);
-  for (let i = 0; i < n; i++) {
-    best.fill(Number.POSITIVE_INFINITY);
-    for (let j = 0; j < n; j++) {
-      // Exact 0 on the diagonal (the Gram form can leave rounding there).
-      const v = i === j ? 0 : d2[i * n + j]!;
-      if (v < best[k]!) {
-        let p = k;
-        while (p > 0 && best[p - 1]! > v) {
-          best[p] = best[p - 1]!;
-          p--;
+  for (let r0 = 0; r0 < n; r0 += BLOCK) {
+    const r1 = Math.min(n, r0 + BLOCK);
+    const d2 = squaredDistances(rows(x, r0, r1, dim), r1 - r0, x, n, dim);
+    for (let i = r0; i < r1; i++) {
+      best.fill(Number.POSITIVE_INFINITY);
+      const off = (i - r0) * n;
+      for (let j = 0; j < n; j++) {
+        // Exact 0 for the point itself (the Gram form can leave rounding there).
+        const v = i === j ? 0 : d2[off + j]!;
+        if (v < best[k]!) {
+          let p = k;
+          while (p > 0 && best[p - 1]! > v) {
+            best[p] = best[p - 1]!;
+            p--;
+          }
+          best[p] = v;
         }
-        best[p] = v;
       }
+      radii[i] = best[k]!;
     }
-    radii[i] = best[k]!;
   }
   return radii;
 }
 
 /** Fraction of rows of `probe` within the k-NN ball of at least one row of `manifold`. */
 function coverage(probe: Float64Array, np: number, manifold: Float64Array, nm: number, radii: Float64Array, dim: number): number {
-  const d2 = squaredDistances(probe, np, manifold, nm, dim);
   let inside = 0;
-  for (let i = 0; i < np; i++) {
-    for (let j = 0; j < nm; j++) {
-      if (d2[i * nm + j]! <= radii[j]!) {
-        inside++;
-        break;
+  for (let r0 = 0; r0 < np; r0 += BLOCK) {
+    const r1 = Math.min(np, r0 + BLOCK);
+    const d2 = squaredDistances(rows(probe, r0, r1, dim), r1 - r0, manifold, nm, dim);
+    for (let i = 0; i < r1 - r0; i++) {
+      for (let j = 0; j < nm; j++) {
+        if (d2[i * nm + j]! <= radii[j]!) {
+          inside++;
+          break;
+        }
       }
     }
   }
@@ -78,7 +93,8 @@ function coverage(probe: Float64Array, np: number, manifold: Float64Array, nm: n
  * Improved precision and recall with k-NN manifolds (Kynkäänniemi et al. 2019;
  * REFERENCES §5.3): a point is inside a set's manifold when it lies within the
  * k-th-neighbour radius of some member. Precision = generated inside real,
- * recall = real inside generated. Float64, exact pairwise distances.
+ * recall = real inside generated. Float64, exact pairwise distances, computed in
+ * blocks of 256 rows (memory O(256·n)).
  */
 export function precisionRecall(
   realFeatures: ArrayLike<number>,
