@@ -102,8 +102,13 @@ describe("RqTokenizer", () => {
     const images = toImages(gradients(16, 6));
     const st = tok.trainStep(images);
     expect(Number.isFinite(st.loss)).toBe(true);
-    images.dispose();
     tok.dispose();
+    // Gradient codebooks with dropped depths: tf.oneHot(−1) must give an all-zero row.
+    expect(Array.from(tf.tidy(() => tf.oneHot(tf.tensor1d([-1, 1], "int32"), 3).dataSync()))).toEqual([0, 0, 0, 0, 1, 0]);
+    const g = new RqTokenizer(shape, { patchSize: 2, latentDim: 2, hidden: 8, depth: 4, codebookSize: 4, quantizeDropout: 1, codebookUpdate: "gradient" });
+    expect(Number.isFinite(g.trainStep(images).loss)).toBe(true);
+    g.dispose();
+    images.dispose();
   });
 
   it("save/load restores codebooks, EMA state and weights (same codes after load)", async () => {

@@ -455,7 +455,7 @@ export class RqTokenizer {
         this.ema[b]!.counts.set(st.counts);
         this.ema[b]!.sums.set(st.sums);
       } else {
-        this.codebookVars[b]!.assign(tf.tensor2d(centroids, [o.codebookSize, o.latentDim]));
+        tf.tidy(() => this.codebookVars[b]!.assign(tf.tensor2d(centroids, [o.codebookSize, o.latentDim])));
       }
       const codes = residualQuantize(residual, o.latentDim, [book]).codes;
       for (let i = 0; i < rows; i++) for (let j = 0; j < o.latentDim; j++) residual[i * o.latentDim + j]! -= book[codes[i]! * o.latentDim + j]!;
