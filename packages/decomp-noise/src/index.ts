@@ -65,3 +65,6 @@ export {
 } from "./noise-decomposition.js";
 export { noiseDecomposition } from "./plugin.js";
 export { noiseDecomposition as default } from "./plugin.js";
+export { logSnrBins, logSnrBinIndex } from "./log-snr-bins.js";
+export { preconditionCoefficients, type Preconditioning, type PreconditionCoefficients } from "./model/precondition.js";
+export { gaussianMixtureDataset } from "./testing/gaussian-mixture.js";
