@@ -26,6 +26,7 @@ describe("neural probe methods", () => {
   });
 
   it("transfer is deterministic under a seed; per-group models need two groups", async () => {
+    const before = tf.memory().numTensors;
     const dec = linearGaussianDecomposition([{ ...up, group: "a" }, { ...down, group: "b" }], 2, 1);
     const opts = { ...tiny, method: "transfer" as const, budget: 10, seed: 3 };
     const a = await probeEquivariance(dec, blankDataset(200), opts);
@@ -38,6 +39,18 @@ describe("neural probe methods", () => {
     await expect(probeEquivariance(one, blankDataset(200), { ...opts, transferUnit: "group" })).rejects.toSatisfy(
       (e: unknown) => VsdError.isInstance(e) && e.code === "INVALID_ARGUMENT",
     );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("shared-vs-separate is deterministic under a seed", async () => {
+    const before = tf.memory().numTensors;
+    const dec = linearGaussianDecomposition([up, down], 2, 1);
+    const opts = { ...tiny, method: "shared-vs-separate" as const, budget: 8, seed: 6 };
+    const a = await probeEquivariance(dec, blankDataset(200), opts);
+    const b = await probeEquivariance(dec, blankDataset(200), opts);
+    expect(a.matrices).toEqual(b.matrices);
+    expect(a.nonEquivariance).toEqual(b.nonEquivariance);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("shared-vs-separate: reversed subtasks conflict more than identical ones", async () => {
