@@ -40,16 +40,17 @@ export function adamwUpdateArrays(
   const { beta1, beta2, epsilon } = h;
   const decay = 1 - h.lr * h.weightDecay;
   const stepSize = h.lr / h.bc1;
-  const sqrtBc2 = Math.sqrt(h.bc2);
+  const invSqrtBc2 = 1 / Math.sqrt(h.bc2); // √v̂ = √v/√bc₂; multiply, not divide, in the loop
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
-  for (let i = 0; i < param.length; i++) {
+  const n = param.length;
+  for (let i = 0; i < n; i++) {
     const g = grad[i]! * scale;
     const mi = beta1 * m[i]! + c1 * g;
     const vi = beta2 * v[i]! + c2 * g * g;
     outM[i] = mi;
     outV[i] = vi;
-    outParam[i] = param[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + epsilon);
+    outParam[i] = param[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + epsilon);
   }
 }
 
