@@ -36,7 +36,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
         // Already failing; the original error is the one to report.
       }
     }
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The temp path may not even be reachable (e.g. the parent is a file); nothing to clean.
+    }
     throw new VsdError("IO_ERROR", `Could not write ${path}: ${(error as Error).message}`, {
       cause: error,
     });
