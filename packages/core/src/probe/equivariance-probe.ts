@@ -50,7 +50,13 @@ export async function probeEquivariance(
   const data = gatherProbeData(decomposition, dataset, subtasks, opts, rng.derive("data"), minFit);
 
   let outcome: MethodOutcome;
-  if (opts.method === "linear-gaussian") outcome = runLinearGaussianProbe(data, opts);
+  if (opts.method === "linear-gaussian") {
+    outcome = runLinearGaussianProbe(
+      data,
+      opts,
+      opts.interval === "refit" ? { rng: rng.derive("bootstrap/refit"), sets: columnSets(data).sets } : undefined,
+    );
+  }
   else outcome = await runNeuralProbe(data, opts, rng.derive(`method/${opts.method}`));
 
   const notes = [...(note ? [note] : []), ...data.notes, ...outcome.notes, ...interpretationNotes(outcome)];
@@ -64,6 +70,17 @@ function describeSpace(opts: ResolvedProbeOptions): string {
     : `standardized: each subtask's conditions and targets z-scored by its own fit-split mean and std (std floored at √${q}); the quantization variance ${q} in those units is added to each residual variance`;
 }
 
+/** Column sets the statistics are summarised over: all subtasks, then each group. */
+function columnSets(data: ProbeData): { groupNames: string[]; sets: ColumnSet[] } {
+  const groupOf = data.subtasks.map((s) => s.group ?? UNGROUPED);
+  const groupNames = [...new Set(groupOf)];
+  const sets: ColumnSet[] = [
+    { name: "all", columns: data.subtasks.map((_, i) => i) },
+    ...groupNames.map((g) => ({ name: `group:${g}`, columns: groupOf.flatMap((x, i) => (x === g ? [i] : [])) })),
+  ];
+  return { groupNames, sets };
+}
+
 function buildReport(
   decomposition: Decomposition,
   dataset: ImageDataset,
@@ -75,17 +92,16 @@ function buildReport(
   notes: string[],
   started: number,
 ): EquivarianceReport {
-  const groupOf = data.subtasks.map((s) => s.group ?? UNGROUPED);
-  const groupNames = [...new Set(groupOf)];
-  const sets: ColumnSet[] = [
-    { name: "all", columns: data.subtasks.map((_, i) => i) },
-    ...groupNames.map((g) => ({ name: `group:${g}`, columns: groupOf.flatMap((x, i) => (x === g ? [i] : [])) })),
-  ];
+  const { groupNames, sets } = columnSets(data);
   const statistics: Record<string, ProbeScalar> = {};
   const medians: Record<string, number> = {};
   const groupValues = groupNames.map(() => ({}) as Record<string, ProbeScalar>);
   for (const stat of outcome.statistics) {
-    const ci = bootstrapColumnMeans(stat.columns, sets, rng.derive(`bootstrap/${stat.name}`), opts.bootstrapSamples, opts.ciLevel);
+    const ci = bootstrapColumnMeans(stat.columns, sets, rng.derive(`bootstrap/${stat.name}`), stat.intervals ? 1 : opts.bootstrapSamples, opts.ciLevel);
+    if (stat.intervals) {
+      // Point estimates from the data, intervals from the method's own bootstrap.
+      for (const [name, iv] of stat.intervals) ci.set(name, { ...iv, value: ci.get(name)!.value });
+    }
     const base = { unit: stat.unit, description: stat.description };
     statistics[stat.name] = { ...ci.get("all")!, ...base };
     if (stat.median !== undefined) medians[stat.name] = stat.median;

@@ -1,7 +1,11 @@
 import type { ProbeData } from "./collect-pairs.js";
+import type { Rng } from "../rng.js";
+import { quantileSorted, type ColumnSet, type Interval } from "./bootstrap.js";
 import {
   augmentedRows,
   fitLinearGaussian,
+  fitLinearGaussianFromMoment,
+  fitRows,
   nllQuadraticForm,
   quadraticForms,
   secondMoment,
@@ -28,7 +32,11 @@ export function linearGaussianMinFitPairs(dc: number): number {
  * means that the bootstrap resamples use the averaged form
  * (Σ_{t≠k} M_t)/(T−1) − M_k, one pass per subtask.
  */
-export function runLinearGaussianProbe(data: ProbeData, options: ResolvedProbeOptions): MethodOutcome {
+export function runLinearGaussianProbe(
+  data: ProbeData,
+  options: ResolvedProbeOptions,
+  refit?: { readonly rng: Rng; readonly sets: readonly ColumnSet[] },
+): MethodOutcome {
   const T = data.subtasks.length;
   const dt = data.dt;
   const d = dt + data.dc + 1;
@@ -90,11 +98,131 @@ export function runLinearGaussianProbe(data: ProbeData, options: ResolvedProbeOp
     });
     options.onProgress?.(covariance === "diag" ? 1 : 2, 2, "score");
   }
+  if (refit) {
+    const { intervals, samples, blocks, failed } = refitIntervals(data, options, refit.rng, refit.sets);
+    return {
+      matrices,
+      statistics: statistics.map((st) => ({ ...st, intervals: intervals.get(st.name)! })),
+      notes: [
+        `intervals: block bootstrap with refits (${samples} replicates over ${blocks} blocks of fit images and ${blocks} of held-out images; every replicate refits all subtasks, so the intervals include the noise of the fits${failed > 0 ? `; ${failed} replicates with a singular refit were dropped` : ""})`,
+      ],
+    };
+  }
   return {
     matrices,
     statistics,
     notes: [
-      "intervals: bootstrap over held-out images. They do not include the noise of the fits themselves, which is second order when subtasks agree (calibrated: 95% coverage of 0 for identical subtasks) but first order when they differ, so intervals around large gaps are too narrow",
+      "intervals: bootstrap over held-out images. They do not include the noise of the fits themselves, which is second order when subtasks agree (calibrated: 95% coverage of 0 for identical subtasks) but first order when they differ, so intervals around large gaps are too narrow (interval: \"refit\" includes it)",
     ],
   };
+}
+
+/** Replicates of the refit bootstrap (each refits every subtask). */
+export const REFIT_MAX_SAMPLES = 200;
+/** Blocks of images the refit bootstrap resamples. */
+export const REFIT_BLOCKS = 25;
+
+/**
+ * Block bootstrap that refits: fit and held-out images are cut into B blocks
+ * (the same blocks for every subtask, since row i of every subtask comes from
+ * the same image); a replicate draws B fit blocks and B held-out blocks with
+ * replacement, rebuilds each subtask's moments from the block sums, refits
+ * every subtask from them (`fitLinearGaussianFromMoment`) and recomputes the
+ * gap matrices. Cheap because fits and scores only need second moments.
+ */
+function refitIntervals(
+  data: ProbeData,
+  options: ResolvedProbeOptions,
+  rng: Rng,
+  sets: readonly ColumnSet[],
+): { intervals: Map<string, Map<string, Interval>>; samples: number; blocks: number; failed: number } {
+  const T = data.subtasks.length;
+  const { dc, dt } = data;
+  const d = dc + dt + 1;
+  const dd = d * d;
+  const blocks = Math.min(REFIT_BLOCKS, ...data.fit.map((p) => p.n), ...data.heldOut.map((p) => p.n));
+  const samples = Math.min(options.bootstrapSamples, REFIT_MAX_SAMPLES);
+  // Block sums of v vᵀ (fit order [c, y, 1]) and u uᵀ (held-out order [y, c, 1]).
+  const blockSums = (rows: Float64Array, n: number): { sums: Float64Array; counts: Float64Array } => {
+    const sums = new Float64Array(blocks * dd);
+    const counts = new Float64Array(blocks);
+    for (let b = 0; b < blocks; b++) {
+      const lo = Math.floor((b * n) / blocks);
+      const hi = Math.floor(((b + 1) * n) / blocks);
+      const m = secondMoment(rows.subarray(lo * d, hi * d), hi - lo, d);
+      for (let i = 0; i < dd; i++) sums[b * dd + i] = m[i]! * (hi - lo);
+      counts[b] = hi - lo;
+    }
+    return { sums, counts };
+  };
+  const fitB = data.fit.map((p) => blockSums(fitRows(p), p.n));
+  const hoB = data.heldOut.map((p) => blockSums(augmentedRows(p), p.n));
+  const mix = (b: { sums: Float64Array; counts: Float64Array }, w: Float64Array): Float64Array => {
+    const m = new Float64Array(dd);
+    let n = 0;
+    for (let j = 0; j < blocks; j++) {
+      const wj = w[j]!;
+      if (wj === 0) continue;
+      n += wj * b.counts[j]!;
+      const o = j * dd;
+      for (let i = 0; i < dd; i++) m[i]! += wj * b.sums[o + i]!;
+    }
+    for (let i = 0; i < dd; i++) m[i]! /= n;
+    return m;
+  };
+  const names = ["gap-diag", "gap-full"] as const;
+  const reps = new Map(names.map((nm) => [nm, sets.map(() => [] as number[])]));
+  const scale = 1 / (dt * Math.LN2);
+  let failed = 0;
+  const wf = new Float64Array(blocks);
+  const wh = new Float64Array(blocks);
+  for (let r = 0; r < samples; r++) {
+    wf.fill(0);
+    wh.fill(0);
+    for (let j = 0; j < blocks; j++) {
+      wf[rng.int(blocks)]! += 1;
+      wh[rng.int(blocks)]! += 1;
+    }
+    let fits;
+    try {
+      fits = fitB.map((b, s) => fitLinearGaussianFromMoment(mix(b, wf), dc, dt, { ridge: options.ridge, varianceFloor: data.floors[s]! }));
+    } catch {
+      failed++;
+      continue;
+    }
+    const moments = hoB.map((b) => mix(b, wh));
+    for (const cov of ["diag", "full"] as const) {
+      const forms = fits.map((f) => nllQuadraticForm(f, cov));
+      const nll = forms.map((form) =>
+        moments.map((s) => {
+          let ip = 0;
+          for (let i = 0; i < dd; i++) ip += form.m[i]! * s[i]!;
+          return 0.5 * (ip + form.kappa);
+        }),
+      );
+      // Column k's off-diagonal mean gap.
+      const col = moments.map((_, k) => {
+        let sum = 0;
+        for (let t = 0; t < T; t++) if (t !== k) sum += nll[t]![k]! - nll[k]![k]!;
+        return (sum / (T - 1)) * scale;
+      });
+      const out = reps.get(`gap-${cov}`)!;
+      sets.forEach((set, j) => {
+        let s = 0;
+        for (const k of set.columns) s += col[k]!;
+        out[j]!.push(s / set.columns.length);
+      });
+    }
+  }
+  const alpha = (1 - options.ciLevel) / 2;
+  const intervals = new Map<string, Map<string, Interval>>();
+  for (const nm of names) {
+    const m = new Map<string, Interval>();
+    sets.forEach((set, j) => {
+      const v = Float64Array.from(reps.get(nm)![j]!).sort();
+      m.set(set.name, { value: Number.NaN, low: quantileSorted(v, alpha), high: quantileSorted(v, 1 - alpha), level: options.ciLevel });
+    });
+    intervals.set(nm, m);
+  }
+  return { intervals, samples: samples - failed, blocks, failed };
 }

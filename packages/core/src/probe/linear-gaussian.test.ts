@@ -164,6 +164,8 @@ describe("linear-Gaussian probe, known answers", () => {
       subtasks: "all",
       pairsPerSubtask: 60000,
       heldOutFraction: 0.5,
+      // Block bootstrap with refits: intervals include the fits' own noise.
+      interval: "refit",
     });
     const diag = report.matrices.find((m) => m.name === "gap-diag")!.values;
     const full = report.matrices.find((m) => m.name === "gap-full")!.values;
@@ -183,6 +185,14 @@ describe("linear-Gaussian probe, known answers", () => {
     expect(diag[0]![0]!).toBe(0);
     expect(report.nonEquivariance.value).toBeCloseTo((diag[0]![1]! + diag[1]![0]!) / 2, 12);
     expect(report.nonEquivariance.low).toBeGreaterThan(0.2);
+    // The refit interval covers the exact mean off-diagonal gap (diag and full).
+    const exactDiag = (exact.diagAB + exact.diagBA) / 2;
+    const exactFull = (exact.fullAB + exact.fullBA) / 2;
+    expect(report.nonEquivariance.low).toBeLessThan(exactDiag);
+    expect(report.nonEquivariance.high).toBeGreaterThan(exactDiag);
+    expect(report.statistics["gap-full"]!.low).toBeLessThan(exactFull);
+    expect(report.statistics["gap-full"]!.high).toBeGreaterThan(exactFull);
+    expect(report.notes.some((n) => n.startsWith("intervals: block bootstrap with refits"))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

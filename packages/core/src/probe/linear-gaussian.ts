@@ -57,14 +57,32 @@ export function fitLinearGaussian(p: PairSet, options: LinearGaussianFitOptions)
   // One pass: the uncentered second moment of v = [c, y, 1] gives the means
   // (last row) and every centered moment (E[vvᵀ] − μμᵀ); data are O(1), so the
   // subtraction loses nothing that matters next to the variance floor.
-  const dv = dc + dt + 1;
-  const v = new Float64Array(n * dv);
-  for (let i = 0; i < n; i++) {
-    v.set(p.condition.subarray(i * dc, (i + 1) * dc), i * dv);
-    v.set(p.target.subarray(i * dt, (i + 1) * dt), i * dv + dc);
+  return fitLinearGaussianFromMoment(secondMoment(fitRows(p), n, dc + dt + 1), dc, dt, options);
+}
+
+/** The rows v_i = [c_i, y_i, 1] of a pair set, `n × (dc + dt + 1)` (the fit's order). */
+export function fitRows(p: PairSet): Float64Array {
+  const dv = p.dc + p.dt + 1;
+  const v = new Float64Array(p.n * dv);
+  for (let i = 0; i < p.n; i++) {
+    v.set(p.condition.subarray(i * p.dc, (i + 1) * p.dc), i * dv);
+    v.set(p.target.subarray(i * p.dt, (i + 1) * p.dt), i * dv + p.dc);
     v[i * dv + dv - 1] = 1;
   }
-  const mom = secondMoment(v, n, dv);
+  return v;
+}
+
+/**
+ * `fitLinearGaussian` from the uncentered second moment E[vvᵀ] of
+ * v = [c, y, 1] (what bootstrap refits recombine from block moments).
+ */
+export function fitLinearGaussianFromMoment(
+  mom: Float64Array,
+  dc: number,
+  dt: number,
+  options: LinearGaussianFitOptions,
+): LinearGaussianFit {
+  const dv = dc + dt + 1;
   const mean = (j: number): number => mom[j * dv + dv - 1]!;
   const cov = (a: number, b: number): number => mom[a * dv + b]! - mean(a) * mean(b);
   const scc = new Float64Array(dc * dc);

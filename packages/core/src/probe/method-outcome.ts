@@ -1,3 +1,4 @@
+import type { Interval } from "./bootstrap.js";
 import type { ProbeMatrix } from "./equivariance-report.js";
 
 /**
@@ -13,6 +14,12 @@ export interface ProbeStatistic {
   readonly columns: readonly Float64Array[];
   /** The median companion (e.g. median off-diagonal gap), if meaningful. */
   readonly median?: number;
+  /**
+   * Intervals the method computed itself (e.g. the refit bootstrap), by column
+   * set name ("all", "group:<g>"); their `value` is ignored (the point estimate
+   * always comes from `columns`). Otherwise `columns` are resampled.
+   */
+  readonly intervals?: ReadonlyMap<string, Interval>;
 }
 
 /** What each probe method hands to the report builder. */

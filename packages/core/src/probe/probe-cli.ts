@@ -35,6 +35,7 @@ Measures how equivariant a decomposition's subtasks are and writes a report fold
   --held-out <f>        held-out fraction (default 0.25)
   --space <s>           floored | standardized (default floored)
   --budget <n>          optimizer steps for the neural methods (default 300)
+  --interval <i>        held-out | refit (linear-gaussian: bootstrap that refits; default held-out)
   --prepare-steps <n>   step budget for plugins that learn something in prepare()
   --quiet               no progress lines
 `;
@@ -144,6 +145,7 @@ export async function runProbeCli(
         "held-out": { type: "string" },
         space: { type: "string" },
         budget: { type: "string" },
+        interval: { type: "string" },
         "prepare-steps": { type: "string" },
         quiet: { type: "boolean" },
       },
@@ -182,6 +184,7 @@ export async function runProbeCli(
     ...(heldOut !== undefined ? { heldOutFraction: heldOut } : {}),
     ...(values.space ? { space: values.space as "floored" | "standardized" } : {}),
     ...(budget !== undefined ? { budget } : {}),
+    ...(values.interval ? { interval: values.interval as "held-out" | "refit" } : {}),
     ...(progress ? { onProgress: (d: number, t: number, stage: string) => progress(`probe ${stage} ${d}/${t}`) } : {}),
   };
   const report = await probeEquivariance(decomposition, dataset, options);

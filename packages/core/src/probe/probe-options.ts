@@ -72,6 +72,13 @@ export interface ProbeOptions {
   readonly bootstrapSamples?: number;
   /** Confidence level of the intervals. @default 0.95 */
   readonly ciLevel?: number;
+  /**
+   * `held-out`: resample held-out images (fast; misses the fits' own noise,
+   * so intervals around large gaps are too narrow). `refit` (linear-gaussian
+   * only): block bootstrap that refits every subtask per replicate (at most 200
+   * replicates). @default "held-out"
+   */
+  readonly interval?: "held-out" | "refit";
   /** Images per `pairs()` call, to bound memory. @default 512 */
   readonly imageBatch?: number;
   /** Called as work progresses (done, total). */
@@ -95,6 +102,7 @@ export interface ResolvedProbeOptions {
   readonly transferUnit: "subtask" | "group";
   readonly bootstrapSamples: number;
   readonly ciLevel: number;
+  readonly interval: "held-out" | "refit";
   readonly imageBatch: number;
   readonly onProgress?: (done: number, total: number, stage: string) => void;
 }
@@ -134,6 +142,13 @@ export function resolveProbeOptions(options: ProbeOptions = {}): ResolvedProbeOp
   if (transferUnit !== "subtask" && transferUnit !== "group") {
     throw new VsdError("INVALID_ARGUMENT", `Probe option transferUnit must be "subtask" or "group", got "${String(transferUnit)}".`);
   }
+  const interval = options.interval ?? "held-out";
+  if (interval !== "held-out" && interval !== "refit") {
+    throw new VsdError("INVALID_ARGUMENT", `Probe option interval must be "held-out" or "refit", got "${String(interval)}".`);
+  }
+  if (interval === "refit" && method !== "linear-gaussian") {
+    throw new VsdError("NOT_SUPPORTED", `interval "refit" is implemented for the linear-gaussian method only, not "${method}".`);
+  }
   const subtasks = options.subtasks ?? { max: 64 };
   validateSelection(subtasks);
   const seed = options.seed ?? 0;
@@ -167,6 +182,7 @@ export function resolveProbeOptions(options: ProbeOptions = {}): ResolvedProbeOp
     transferUnit,
     bootstrapSamples: positiveInt("bootstrapSamples", options.bootstrapSamples ?? 1000),
     ciLevel: inRange("ciLevel", options.ciLevel ?? 0.95, 0, 1),
+    interval,
     imageBatch: positiveInt("imageBatch", options.imageBatch ?? 512),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
