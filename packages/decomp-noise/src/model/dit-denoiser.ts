@@ -46,16 +46,8 @@ export function createDitDenoiser(rng: Rng, options: DitDenoiserOptions): Denois
   const norm = store.layerNorm("final-ln", width);
   const head = store.dense("head", width, patchDim, { init: "zeros" });
 
-  const patchify = (z: tf.Tensor2D): tf.Tensor3D => {
-    const n = z.shape[0];
-    const x = tf.reshape(z, [n, gh, p, gw, p, c]);
-    return tf.reshape(tf.transpose(x, [0, 1, 3, 2, 4, 5]), [n, tokens, patchDim]);
-  };
-  const unpatchify = (t: tf.Tensor3D): tf.Tensor2D => {
-    const n = t.shape[0];
-    const x = tf.reshape(t, [n, gh, gw, p, p, c]);
-    return tf.reshape(tf.transpose(x, [0, 1, 3, 2, 4, 5]), [n, dim]);
-  };
+  const patchify = (z: tf.Tensor2D) => patchifyFlat(z, options.shape, p);
+  const unpatchify = (t: tf.Tensor3D) => unpatchifyFlat(t, options.shape, p);
 
   return {
     kind: "dit",
@@ -81,4 +73,27 @@ export function createDitDenoiser(rng: Rng, options: DitDenoiserOptions): Denois
       return embed.flops(rows * tokens) + cond.flops(rows) + blocks.reduce((s, b) => s + b.flops(rows, t), 0) + head.flops(rows * tokens);
     },
   };
+}
+
+/**
+ * Flattened images `[n, h·w·c]` (row-major h, w, c) → patch tokens
+ * `[n, (h/p)·(w/p), p·p·c]`, tokens in raster order of patches.
+ */
+export function patchifyFlat(z: tf.Tensor2D, shape: ImageShape, p: number): tf.Tensor3D {
+  const { height: h, width: w, channels: c } = shape;
+  return tf.tidy(() => {
+    const n = z.shape[0];
+    const x = tf.reshape(z, [n, h / p, p, w / p, p, c]);
+    return tf.reshape(tf.transpose(x, [0, 1, 3, 2, 4, 5]), [n, (h / p) * (w / p), p * p * c]);
+  });
+}
+
+/** Inverse of `patchifyFlat`. */
+export function unpatchifyFlat(t: tf.Tensor3D, shape: ImageShape, p: number): tf.Tensor2D {
+  const { height: h, width: w, channels: c } = shape;
+  return tf.tidy(() => {
+    const n = t.shape[0];
+    const x = tf.reshape(t, [n, h / p, w / p, p, p, c]);
+    return tf.reshape(tf.transpose(x, [0, 1, 3, 2, 4, 5]), [n, h * w * c]);
+  });
 }
