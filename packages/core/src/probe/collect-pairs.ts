@@ -142,6 +142,7 @@ export function gatherProbeData(
   const heldOut: PairSet[] = [];
   let dc = -1;
   let dt = -1;
+  let pairsPerImage = 1;
   try {
     subtasks.forEach((s, i) => {
       const r = rng.derive(`pairs/${s.key}`);
@@ -159,6 +160,7 @@ export function gatherProbeData(
           );
         }
       }
+      if (i === 0) pairsPerImage = f.n / nFit;
       // Some decompositions give several pairs per image; keep the budget.
       if (f.n > nFit) f = selectRows(f, r.derive("cap-fit").sample(f.n, nFit));
       if (h.n > nHeld) h = selectRows(h, r.derive("cap-held").sample(h.n, nHeld));
@@ -189,7 +191,8 @@ export function gatherProbeData(
   } else {
     for (let i = 0; i < fit.length; i++) floors.push(new Float64Array(dt).fill(options.varianceFloor));
   }
-  const pairsPerImage = fit[0]!.n / nFit;
-  if (pairsPerImage !== 1) notes.push(`the decomposition gives ${pairsPerImage.toFixed(2)} pairs per image`);
+  if (pairsPerImage !== 1) {
+    notes.push(`the decomposition gives ${pairsPerImage.toFixed(2)} pairs per image; each subtask keeps at most ${nFit} fit and ${nHeld} held-out pairs`);
+  }
   return { subtasks, fit, heldOut, dc, dt, floors, fitImages: nFit, heldOutImages: nHeld, notes };
 }
