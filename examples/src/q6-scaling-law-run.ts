@@ -211,6 +211,10 @@ export function q6Findings(
           : "The exponent is positive, but the loss does not fall at every step of the ladder."
         : "The exponent is not positive: the loss does not fall with parameters at this training length, so there is no scaling law to extrapolate here."),
   );
+  f.push(
+    `The paper's Figure 3 fit (text-to-image on COYO, 32M–671M parameters) is y = 0.369·x^(−0.030); our exponent is ${r.fit.b.toPrecision(3)} ` +
+      `(${Math.abs(r.fit.b - 0.03) <= 0.015 ? "close to it" : r.fit.b > 0.03 ? "steeper" : "flatter"}; different data, models and training length, so only the sign and rough size compare).`,
+  );
   const inside = r.interval ? target.importanceWeightedLoss >= r.interval.low && target.importanceWeightedLoss <= r.interval.high : null;
   f.push(
     `${target.name} (${target.params} parameters): predicted ${fmt(r.predicted, 4)}, measured ${fmt(target.importanceWeightedLoss, 4)} nats/dim — ` +

@@ -38,10 +38,11 @@ describe("q6-scaling-law", () => {
     const pts = [pt("S", 1e3, 1), pt("M", 2e3, 0.9), pt("L", 4e3, 0.81)];
     const good = q6Findings(pts, pt("XL", 8e3, 0.73), { fit: { a: 2, b: 0.15 }, predicted: 0.729, interval: { low: 0.7, high: 0.75 }, relativeError: 0.001 });
     expect(good[0]).toContain("falls steadily");
-    expect(good[1]).toContain("inside the bootstrap interval");
-    expect(good[2]).toContain("within 5 %");
+    expect(good[2]).toContain("inside the bootstrap interval");
+    expect(good[1]).toContain("our exponent is 0.150 (steeper");
+    expect(good[3]).toContain("within 5 %");
     const bad = q6Findings(pts, pt("XL", 8e3, 0.9), { fit: { a: 2, b: 0.15 }, predicted: 0.729, interval: null, relativeError: 0.19 });
-    expect(bad[2]).toContain("does not reproduce");
-    expect(bad[2]).toContain("under-trained");
+    expect(bad[3]).toContain("does not reproduce");
+    expect(bad[3]).toContain("under-trained");
   });
 });
