@@ -52,6 +52,8 @@ export interface Preset {
   readonly subtaskImages: number;
   readonly probeSubtasks: number;
   readonly probePairs: number;
+  /** Bound on the linear-Gaussian probe's scoring work (flops); wide pairs get fewer subtasks. */
+  readonly probeFlops: number;
   readonly modelSize: "XS" | "S" | "M" | "L";
 }
 
@@ -70,6 +72,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     subtaskImages: 16,
     probeSubtasks: 6,
     probePairs: 160,
+    probeFlops: 1e9,
     modelSize: "XS",
   },
   default: {
@@ -86,6 +89,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     subtaskImages: 128,
     probeSubtasks: 16,
     probePairs: 1000,
+    probeFlops: 2e10,
     modelSize: "S",
   },
   full: {
@@ -102,6 +106,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     subtaskImages: 512,
     probeSubtasks: 64,
     probePairs: 2000,
+    probeFlops: 4e11,
     modelSize: "M",
   },
 };
@@ -351,12 +356,17 @@ async function comparePlugin(
     tick("evaluated");
 
     // The ridge fit needs more fit pairs than condition dims (probe, linear-gaussian).
-    const dc = conditionWidth(d, dataset, subtasks[0]!);
-    const pairsNeeded = Math.ceil((dc + 8) / 0.75);
+    const { dc, dt } = pairWidths(d, dataset, subtasks[0]!);
+    const pairs = Math.min(Math.max(s.probePairs, Math.ceil((dc + 8) / 0.75)), dataset.train.n);
+    // The probe scores every held-out pair of every subtask under every other subtask's
+    // Gaussian: ~T²·n·(dc+dt)² flops in float64 JS. Cap T so that stays within the preset's budget.
+    const width = dc + dt + 1;
+    const affordable = Math.floor(Math.sqrt(s.probeFlops / (0.25 * pairs * width * width)));
+    const probeCount = Math.max(3, Math.min(s.probeSubtasks, affordable, subtasks.length));
     const report: EquivarianceReport = await probeEquivariance(d, dataset, {
       method: "linear-gaussian",
-      subtasks: subtasks.length > s.probeSubtasks ? { every: Math.ceil(subtasks.length / s.probeSubtasks) } : "all",
-      pairsPerSubtask: Math.min(Math.max(s.probePairs, pairsNeeded), dataset.train.n),
+      subtasks: subtasks.length > probeCount ? { every: Math.ceil(subtasks.length / probeCount) } : "all",
+      pairsPerSubtask: pairs,
       seed: o.seed,
       bootstrapSamples: 200,
     });
@@ -381,11 +391,11 @@ async function comparePlugin(
   }
 }
 
-function conditionWidth(d: Decomposition, dataset: ImageDataset, subtask: Subtask): number {
+function pairWidths(d: Decomposition, dataset: ImageDataset, subtask: Subtask): { dc: number; dt: number } {
   const batch = makeBatch(dataset, dataset.train, Int32Array.from([0, 1]));
   try {
     const p = d.pairs(batch.images, subtask, new Rng(0));
-    const w = p.condition.shape[1];
+    const w = { dc: p.condition.shape[1], dt: p.target.shape[1] };
     tf.dispose([p.condition, p.target]);
     return w;
   } finally {
