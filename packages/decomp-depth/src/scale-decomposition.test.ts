@@ -1,6 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng, VsdError, loadMnist, makeBatch } from "@vsd/core";
 import { describeDecompositionContract } from "@vsd/core/testing";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScaleDecomposition, scaleDecomposition } from "./scale-decomposition.js";
 import { ScaleTokenizer } from "./scale-tokenizer.js";
@@ -70,6 +73,23 @@ describe("scale decomposition on MNIST (scales 1, 2, 4, 7)", () => {
     const s = await model.sample(2, new Rng(3));
     expect(s.shape).toEqual([2, 28, 28, 1]);
     s.dispose();
+
+    // save/load restores the tokenizer (codebooks, encoder/decoder) as well as the prior:
+    // a model over a differently prepared tokenizer scores exactly like the saved one.
+    const dir = mkdtempSync(join(tmpdir(), "vsd-scale-"));
+    try {
+      await model.save(dir);
+      const other = new ScaleDecomposition({ tokenizer: { codebookSize: 32, hidden: 32, latentDim: 4, scaleWeighting: "equal" }, batchSize: 16 });
+      await other.prepare(ds, { rng: new Rng(99), steps: 2 });
+      const copy = other.createModel({ shape: ds, seed: 5, size: "XS", learningRate: 3e-3 });
+      expect((await copy.nll(batch, new Rng(0))).bitsPerDim).not.toBeCloseTo(after.bitsPerDim, 6);
+      await copy.load(dir);
+      expect((await copy.nll(batch, new Rng(0))).bitsPerDim).toBeCloseTo(after.bitsPerDim, 10);
+      copy.dispose();
+      other.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     model.dispose();
   });
 });

@@ -304,10 +304,12 @@ export class ScaleModel implements GenerativeModel {
   }
 
   async save(dir: string): Promise<void> {
+    await this.tokenizer.save(join(dir, "tokenizer"));
     await this.prior.save(join(dir, "prior"));
   }
 
   async load(dir: string): Promise<void> {
+    await this.tokenizer.load(join(dir, "tokenizer"));
     await this.prior.load(join(dir, "prior"));
   }
 

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { AdamW, type ImageShape, type Mlp, ParamStore, Rng, TRAIN_FLOPS_FACTOR, VsdError, mlp } from "@vsd/core";
+import { AdamW, type ImageShape, type Mlp, ParamStore, Rng, TRAIN_FLOPS_FACTOR, VsdError, loadModelState, mlp, saveModelState } from "@vsd/core";
 import { type DepthLossWeighting, depthLossWeights } from "./depth-loss-weights.js";
 import { createEmaState, type EmaCodebookState, emaUpdate, restartDeadCodes } from "./ema-codebook.js";
 import { kmeans } from "./kmeans.js";
@@ -243,6 +243,54 @@ export class ScaleTokenizer {
       }
     }
     return losses;
+  }
+
+  /** Writes weights, optimiser state, codebooks and EMA statistics to `dir` (atomically, via core's model state). */
+  async save(dir: string): Promise<void> {
+    await saveModelState(dir, {
+      params: this.store,
+      optimizer: this.optimizer,
+      meta: {
+        kind: "vsd-scale-tokenizer",
+        scales: [...this.scales],
+        initialised: this.initialised,
+        codebooks: this.uniqueBooks().map((b) => Array.from(b)),
+        ema: this.ema.map((e) => ({ counts: Array.from(e.counts), sums: Array.from(e.sums) })),
+      },
+    });
+  }
+
+  /** Restores what `save` wrote into this (same-config) tokenizer. */
+  async load(dir: string): Promise<void> {
+    const meta = (await loadModelState(dir, { params: this.store, optimizer: this.optimizer })) as {
+      kind?: string;
+      scales: number[];
+      initialised: boolean;
+      codebooks: number[][];
+      ema: { counts: number[]; sums: number[] }[];
+    };
+    const books = this.uniqueBooks();
+    if (
+      meta?.kind !== "vsd-scale-tokenizer" ||
+      meta.scales.join(",") !== this.scales.join(",") ||
+      meta.codebooks.length !== books.length ||
+      meta.ema.length !== this.ema.length
+    ) {
+      throw new VsdError("CHECKPOINT_MISMATCH", `${dir} does not hold a scale tokenizer of this configuration.`);
+    }
+    books.forEach((b, i) => {
+      if (meta.codebooks[i]!.length !== b.length) throw new VsdError("CHECKPOINT_MISMATCH", `Codebook ${i} size differs in ${dir}.`);
+      b.set(meta.codebooks[i]!);
+    });
+    this.ema.forEach((e, i) => {
+      e.counts.set(meta.ema[i]!.counts);
+      e.sums.set(meta.ema[i]!.sums);
+    });
+    this.initialised = meta.initialised;
+  }
+
+  private uniqueBooks(): Float32Array[] {
+    return this.o.sharedCodebook ? [this.codebooks[0]!] : this.codebooks;
   }
 
   dispose(): void {
