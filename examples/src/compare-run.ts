@@ -193,6 +193,7 @@ export interface PluginResult {
   readonly flopsKnown?: boolean;
   readonly trainSeconds?: number;
   readonly prepareSeconds?: number;
+  readonly probeSeconds?: number;
   readonly stoppedBy?: "budget" | "time" | "steps";
   readonly finalLoss?: number;
   readonly evaluation?: EvaluationResult;
@@ -370,6 +371,7 @@ async function comparePlugin(
       seed: o.seed,
       bootstrapSamples: 200,
     });
+    partial["probeSeconds"] = report.elapsedMs / 1000;
     const written = await writeProbeReport(report, join(o.outDir, `probe-${d.id}`));
     files.push(...written.files.map((f) => relative(o.outDir, f)));
     partial["probe"] = {
@@ -388,6 +390,7 @@ async function comparePlugin(
     return { ...partial, files, error: message } as unknown as PluginResult;
   } finally {
     model?.dispose();
+    d.dispose?.();
   }
 }
 

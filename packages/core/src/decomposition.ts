@@ -62,6 +62,8 @@ export interface Decomposition {
   pairs(images: tf.Tensor4D, subtask: Subtask, rng: Rng): SubtaskPairs;
   /** The strategy's own generative model. */
   createModel(options: ModelOptions): GenerativeModel;
+  /** Releases tensors the decomposition holds (e.g. what `prepare` fitted). Optional. */
+  dispose?(): void;
 }
 
 export interface StepStats {
