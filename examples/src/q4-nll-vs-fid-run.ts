@@ -30,17 +30,17 @@ export interface Q4Sizes {
 export const Q4_PRESETS: Record<ExamplePreset, Q4Sizes> = {
   tiny: { scales: [1, 3], trainImages: 400, testImages: 40, steps: 8, batchSize: 16, modelSize: "XS", labelDropout: 0.2, samples: 40, sampleBatch: 20, sampleSteps: 8, elboImages: 10 },
   default: {
-    scales: [0, 1, 1.5, 2, 3, 5],
+    scales: [0, 1, 2, 3, 5],
     trainImages: 10000,
     testImages: 1000,
-    steps: 2000,
+    steps: 500,
     batchSize: 64,
     modelSize: "S",
     labelDropout: 0.1,
-    samples: 500,
+    samples: 200,
     sampleBatch: 100,
-    sampleSteps: 50,
-    elboImages: 200,
+    sampleSteps: 30,
+    elboImages: 100,
   },
 };
 

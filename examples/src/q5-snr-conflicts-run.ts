@@ -42,7 +42,7 @@ export interface Q5Sizes {
 
 export const Q5_PRESETS: Record<ExamplePreset, Q5Sizes> = {
   tiny: { trainImages: 300, testImages: 20, steps: 6, batchSize: 16, modelSize: "XS", samples: 20, sampleSteps: 6, bins: 5, lossImages: 8 },
-  default: { trainImages: 10000, testImages: 1000, steps: 600, batchSize: 64, modelSize: "S", samples: 500, sampleSteps: 50, bins: 16, lossImages: 256 },
+  default: { trainImages: 10000, testImages: 1000, steps: 300, batchSize: 64, modelSize: "S", samples: 200, sampleSteps: 30, bins: 16, lossImages: 128 },
 };
 
 export interface Q5Row {

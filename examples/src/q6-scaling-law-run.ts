@@ -57,10 +57,10 @@ export const Q6_PRESETS: Record<ExamplePreset, Q6Sizes> = {
     target: { name: "XL", size: "XL" },
     trainImages: 10000,
     testImages: 1000,
-    steps: 600,
+    steps: 300,
     batchSize: 64,
     bins: 16,
-    lossImages: 512,
+    lossImages: 256,
     bootstrap: 1000,
   },
 };
