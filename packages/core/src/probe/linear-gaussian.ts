@@ -278,19 +278,35 @@ export function augmentedRows(p: PairSet): Float64Array {
 
 /** Second moment E[u uᵀ] of `n × d` rows (full symmetric `d × d`). */
 export function secondMoment(u: Float64Array, n: number, d: number): Float64Array {
-  const s = new Float64Array(d * d);
+  // Column-major copy first: each entry is then a dot product of two contiguous
+  // columns, instead of a rank-1 update that sweeps the whole d×d matrix per row
+  // (memory-bound once d is in the hundreds, e.g. a flattened image as condition).
+  const cols = new Float64Array(d * n);
+  const nonZero = new Uint8Array(d);
   for (let i = 0; i < n; i++) {
     const o = i * d;
     for (let r = 0; r < d; r++) {
-      const ur = u[o + r]!;
-      if (ur === 0) continue;
-      const rr = r * d;
-      for (let c = 0; c <= r; c++) s[rr + c]! += ur * u[o + c]!;
+      const v = u[o + r]!;
+      cols[r * n + i] = v;
+      if (v !== 0) nonZero[r] = 1;
     }
   }
+  const s = new Float64Array(d * d);
   for (let r = 0; r < d; r++) {
+    if (!nonZero[r]) continue;
+    const or = r * n;
     for (let c = 0; c <= r; c++) {
-      const v = s[r * d + c]! / n;
+      if (!nonZero[c]) continue;
+      const oc = c * n;
+      let a0 = 0;
+      let a1 = 0;
+      let i = 0;
+      for (; i + 1 < n; i += 2) {
+        a0 += cols[or + i]! * cols[oc + i]!;
+        a1 += cols[or + i + 1]! * cols[oc + i + 1]!;
+      }
+      if (i < n) a0 += cols[or + i]! * cols[oc + i]!;
+      const v = (a0 + a1) / n;
       s[r * d + c] = v;
       s[c * d + r] = v;
     }
