@@ -55,24 +55,31 @@ export function choleskySolve(l: Float64Array, n: number, b: Float64Array, m: nu
     throw new VsdError("INVALID_SHAPE", `choleskySolve: expected ${n * m} entries, got ${b.length}.`);
   }
   const x = Float64Array.from(b);
+  // Row-oriented (axpy on contiguous rows of X), so wide right-hand sides stay in cache.
   // L y = b
   for (let i = 0; i < n; i++) {
     const ri = i * n;
-    const lii = l[ri + i]!;
-    for (let c = 0; c < m; c++) {
-      let s = x[i * m + c]!;
-      for (let k = 0; k < i; k++) s -= l[ri + k]! * x[k * m + c]!;
-      x[i * m + c] = s / lii;
+    const xi = i * m;
+    for (let k = 0; k < i; k++) {
+      const lik = l[ri + k]!;
+      if (lik === 0) continue;
+      const xk = k * m;
+      for (let c = 0; c < m; c++) x[xi + c]! -= lik * x[xk + c]!;
     }
+    const inv = 1 / l[ri + i]!;
+    for (let c = 0; c < m; c++) x[xi + c]! *= inv;
   }
   // Lᵀ x = y
   for (let i = n - 1; i >= 0; i--) {
-    const lii = l[i * n + i]!;
-    for (let c = 0; c < m; c++) {
-      let s = x[i * m + c]!;
-      for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * x[k * m + c]!;
-      x[i * m + c] = s / lii;
+    const xi = i * m;
+    for (let k = i + 1; k < n; k++) {
+      const lki = l[k * n + i]!;
+      if (lki === 0) continue;
+      const xk = k * m;
+      for (let c = 0; c < m; c++) x[xi + c]! -= lki * x[xk + c]!;
     }
+    const inv = 1 / l[i * n + i]!;
+    for (let c = 0; c < m; c++) x[xi + c]! *= inv;
   }
   return x;
 }

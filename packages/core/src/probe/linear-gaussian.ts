@@ -1,5 +1,5 @@
 import { VsdError } from "../errors.js";
-import { cholesky, choleskySolve, invertLower, logDetFromCholesky, matMul } from "./linalg.js";
+import { cholesky, choleskySolve, invertLower, logDetFromCholesky } from "./linalg.js";
 import type { PairSet } from "./pair-set.js";
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -113,9 +113,15 @@ export function fitLinearGaussianFromMoment(
 
   // Residual covariance (maximum likelihood, divides by n), from the moments:
   // E[r rᵀ] = S_yy − Wᵀ S_cy − S_cyᵀ W + Wᵀ S_cc W for r = (y − ȳ) − Wᵀ(c − c̄).
+  // With the ridge solution (S_cc + λI) W = S_cy, S_cc W = S_cy − λW, so
+  // Wᵀ S_cc W = Wᵀ S_cy − λ WᵀW: one dc·dt² product fewer than forming S_cc W.
   const wtScy = matMulTransA(weights, scy, dc, dt, dt); // Wᵀ S_cy
-  const sccW = matMul(scc, weights, dc, dc, dt);
-  const wtSccW = matMulTransA(weights, sccW, dc, dt, dt);
+  const wtSccW = new Float64Array(dt * dt);
+  if (dc > 0) {
+    const lambda = options.ridge * (trace / dc) + 1e-12;
+    const wtw = matMulTransA(weights, weights, dc, dt, dt);
+    for (let i = 0; i < wtSccW.length; i++) wtSccW[i] = wtScy[i]! - lambda * wtw[i]!;
+  }
   const cov2 = new Float64Array(dt * dt);
   for (let a = 0; a < dt; a++) {
     for (let b = 0; b <= a; b++) {
