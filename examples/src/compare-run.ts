@@ -46,6 +46,8 @@ export interface Preset {
   readonly prepareSteps: number;
   /** Generated images for FID/KID/precision-recall (and as many reference test images). */
   readonly samples: number;
+  /** Steps of iterative samplers (diffusion), for the FID samples and the grids. */
+  readonly sampleSteps: number;
   readonly nllImages: number;
   /** Subtasks whose loss is measured (evenly spaced), for the loss-by-subtask curve and the importance-weighted loss. */
   readonly subtaskPoints: number;
@@ -67,6 +69,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     testImages: 200,
     prepareSteps: 10,
     samples: 48,
+    sampleSteps: 8,
     nllImages: 32,
     subtaskPoints: 4,
     subtaskImages: 16,
@@ -76,20 +79,21 @@ export const PRESETS: Record<PresetName, Preset> = {
     modelSize: "XS",
   },
   default: {
-    budgetGflops: 400,
-    secondsPerPlugin: 60,
+    budgetGflops: 100,
+    secondsPerPlugin: 45,
     maxSteps: 3000,
     batchSize: 64,
     trainImages: 8000,
     testImages: 2000,
-    prepareSteps: 150,
-    samples: 500,
+    prepareSteps: 100,
+    samples: 300,
+    sampleSteps: 32,
     nllImages: 500,
     subtaskPoints: 12,
     subtaskImages: 128,
     probeSubtasks: 16,
     probePairs: 1000,
-    probeFlops: 2e10,
+    probeFlops: 1e10,
     modelSize: "S",
   },
   full: {
@@ -101,6 +105,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     testImages: 2000,
     prepareSteps: 1500,
     samples: 2000,
+    sampleSteps: 100,
     nllImages: 2000,
     subtaskPoints: 24,
     subtaskImages: 512,
@@ -307,12 +312,18 @@ async function comparePlugin(
     const flopsKnown = fps !== undefined && Number.isFinite(fps) && fps > 0;
     const budgetSteps = flopsKnown ? Math.max(1, Math.floor((s.budgetGflops * 1e9) / fps)) : s.maxSteps;
     const steps = Math.min(s.maxSteps, budgetSteps);
-    const signal = AbortSignal.timeout(s.secondsPerPlugin * 1000);
+    // The wall-time cap is checked after every step: training steps are synchronous, so a
+    // timer-based AbortSignal.timeout would never get to fire during the loop.
+    const controller = new AbortController();
+    const deadline = performance.now() + s.secondsPerPlugin * 1000;
     const tr = await train(model, dataset, {
       steps,
       batchSize: s.batchSize,
       seed: o.seed,
-      signal,
+      signal: controller.signal,
+      onProgress: () => {
+        if (performance.now() > deadline) controller.abort();
+      },
       label: `train ${d.id}`,
     });
     const done = tr.steps;
@@ -335,6 +346,7 @@ async function comparePlugin(
       samples: Math.min(s.samples, dataset.test.n),
       nllImages: Math.min(s.nllImages, dataset.test.n),
       batchSize: Math.min(100, s.samples),
+      sampleOptions: { steps: s.sampleSteps },
       outDir: join(o.outDir, `eval-${d.id}`),
       importance: {
         subtasks: points,
@@ -347,7 +359,7 @@ async function comparePlugin(
     partial["importance"] = hasLogSnr ? "Laplace p(λ), μ=0, b=0.5 (paper Q6)" : "uniform (no importance prior for this decomposition)";
     partial["subtaskLosses"] = evaluation.importanceWeightedLoss?.losses;
     const sampleRng = rng.derive("samples");
-    const grid = await model.sample(36, sampleRng);
+    const grid = await model.sample(36, sampleRng, { steps: s.sampleSteps });
     try {
       images[`samples-${d.id}.png`] = imageGridPng(grid, { rows: 6, cols: 6, scale: 2 });
     } finally {

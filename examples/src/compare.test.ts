@@ -39,6 +39,7 @@ describe("pnpm compare (tiny preset, end to end)", () => {
       }
       // Equal compute: a model that reports FLOPs never exceeds the budget.
       if (p.trainFlops !== undefined) expect(p.trainFlops).toBeLessThanOrEqual(3e9 + 1);
+      expect(p.trainSeconds!).toBeLessThan(15 + 10); // the wall-time cap (15 s) is honoured within one step
     }
     expect(existsSync(join(out, "loss-by-subtask.png"))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
