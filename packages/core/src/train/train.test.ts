@@ -182,6 +182,19 @@ describe("train", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("a timer-driven AbortSignal.timeout stops a run of synchronous steps", async () => {
+    const before = tf.memory().numTensors;
+    const m = make(5);
+    const t0 = performance.now();
+    // 100,000 steps would take minutes; the 300 ms timeout must get a turn to fire.
+    const r = await train(m, data, { steps: 100_000, batchSize: 4, seed: 3, progress: false, signal: AbortSignal.timeout(300) });
+    expect(r.aborted).toBe(true);
+    expect(r.steps).toBeLessThan(100_000);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("an abort signal stops after the current step and checkpoints, and the run resumes to the same result", async () => {
     const before = tf.memory().numTensors;
     const ck = join(dir, "abort");

@@ -207,8 +207,15 @@ export async function train(model: GenerativeModel, dataset: ImageDataset, optio
       seconds: priorSeconds + elapsed(),
     });
 
+  // Training steps are synchronous, so a timer-driven signal (AbortSignal.timeout)
+  // could never fire inside the loop; give the event loop's timers a turn every ~50 ms.
+  let lastYield = performance.now();
   try {
     while (step < o.steps) {
+      if (o.signal && !o.signal.aborted && performance.now() - lastYield > 50) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
       if (o.signal?.aborted) {
         aborted = true;
         break;
