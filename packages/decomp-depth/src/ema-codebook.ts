@@ -88,3 +88,37 @@ export function restartDeadCodes(
   }
   return restarted;
 }
+
+/** Codebooks and EMA statistics as JSON-safe arrays, for a tokenizer's checkpoint meta. */
+export interface CodebookCheckpoint {
+  readonly codebooks: number[][];
+  readonly ema: { counts: number[]; sums: number[] }[];
+}
+
+export function codebookCheckpoint(books: readonly Float32Array[], ema: readonly EmaCodebookState[]): CodebookCheckpoint {
+  return {
+    codebooks: books.map((b) => Array.from(b)),
+    ema: ema.map((e) => ({ counts: Array.from(e.counts), sums: Array.from(e.sums) })),
+  };
+}
+
+/** Writes a checkpoint's codebooks and EMA statistics back in place; a size mismatch is `CHECKPOINT_MISMATCH`. */
+export function restoreCodebookCheckpoint(
+  saved: CodebookCheckpoint,
+  books: readonly Float32Array[],
+  ema: readonly EmaCodebookState[],
+  source: string,
+): void {
+  if (saved.codebooks.length !== books.length || saved.ema.length !== ema.length) {
+    throw new VsdError("CHECKPOINT_MISMATCH", `${source} holds ${saved.codebooks.length} codebooks, this tokenizer has ${books.length}.`);
+  }
+  books.forEach((b, i) => {
+    if (saved.codebooks[i]!.length !== b.length) throw new VsdError("CHECKPOINT_MISMATCH", `Codebook ${i} size differs in ${source}.`);
+    b.set(saved.codebooks[i]!);
+  });
+  ema.forEach((e, i) => {
+    if (saved.ema[i]!.sums.length !== e.sums.length) throw new VsdError("CHECKPOINT_MISMATCH", `EMA state ${i} size differs in ${source}.`);
+    e.counts.set(saved.ema[i]!.counts);
+    e.sums.set(saved.ema[i]!.sums);
+  });
+}

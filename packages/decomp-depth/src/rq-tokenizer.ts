@@ -12,7 +12,15 @@ import {
   TRAIN_FLOPS_FACTOR,
 } from "@vsd/core";
 import { type DepthLossWeighting, depthLossWeights } from "./depth-loss-weights.js";
-import { createEmaState, type EmaCodebookState, emaUpdate, restartDeadCodes } from "./ema-codebook.js";
+import {
+  type CodebookCheckpoint,
+  codebookCheckpoint,
+  createEmaState,
+  type EmaCodebookState,
+  emaUpdate,
+  restartDeadCodes,
+  restoreCodebookCheckpoint,
+} from "./ema-codebook.js";
 import { kmeans } from "./kmeans.js";
 import { type PatchGrid, patchGrid, patchify, unpatchify } from "./patches.js";
 import { residualQuantize } from "./residual-quantize.js";
@@ -385,8 +393,7 @@ export class RqTokenizer {
         options: this.options,
         steps: this.steps,
         initialised: this.initialised,
-        codebooks: this.uniqueBooks().map((b) => Array.from(b)),
-        ema: this.ema.map((e) => ({ counts: Array.from(e.counts), sums: Array.from(e.sums) })),
+        ...codebookCheckpoint(this.uniqueBooks(), this.ema),
         rng: this.rng.getState(),
       },
     });
@@ -394,25 +401,13 @@ export class RqTokenizer {
 
   /** Restores what `save` wrote into this (same-config) tokenizer. */
   async load(dir: string): Promise<void> {
-    const meta = (await loadModelState(dir, { params: this.store, optimizer: this.optimizer })) as {
-      kind?: string;
-      steps: number;
-      initialised: boolean;
-      codebooks: number[][];
-      ema: { counts: number[]; sums: number[] }[];
-    };
-    const books = this.uniqueBooks();
-    if (meta?.kind !== "vsd-rq-tokenizer" || meta.codebooks.length !== books.length || meta.ema.length !== this.ema.length) {
+    const meta = (await loadModelState(dir, { params: this.store, optimizer: this.optimizer })) as
+      | (CodebookCheckpoint & { kind?: string; steps: number; initialised: boolean })
+      | undefined;
+    if (meta?.kind !== "vsd-rq-tokenizer") {
       throw new VsdError("CHECKPOINT_MISMATCH", `${dir} does not hold a tokenizer of this configuration.`);
     }
-    books.forEach((b, i) => {
-      if (meta.codebooks[i]!.length !== b.length) throw new VsdError("CHECKPOINT_MISMATCH", `Codebook ${i} size differs in ${dir}.`);
-      b.set(meta.codebooks[i]!);
-    });
-    this.ema.forEach((e, i) => {
-      e.counts.set(meta.ema[i]!.counts);
-      e.sums.set(meta.ema[i]!.sums);
-    });
+    restoreCodebookCheckpoint(meta, this.uniqueBooks(), this.ema, dir);
     this.steps = meta.steps;
     this.initialised = meta.initialised;
   }

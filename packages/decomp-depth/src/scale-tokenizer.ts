@@ -1,7 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { AdamW, type ImageShape, type Mlp, ParamStore, Rng, TRAIN_FLOPS_FACTOR, VsdError, loadModelState, mlp, saveModelState } from "@vsd/core";
 import { type DepthLossWeighting, depthLossWeights } from "./depth-loss-weights.js";
-import { createEmaState, type EmaCodebookState, emaUpdate, restartDeadCodes } from "./ema-codebook.js";
+import {
+  type CodebookCheckpoint,
+  codebookCheckpoint,
+  createEmaState,
+  type EmaCodebookState,
+  emaUpdate,
+  restartDeadCodes,
+  restoreCodebookCheckpoint,
+} from "./ema-codebook.js";
 import { kmeans } from "./kmeans.js";
 import { areaDownsample, multiScaleResidualQuantize, nearestUpsample } from "./multi-scale-quantize.js";
 import { type PatchGrid, patchGrid, patchify, unpatchify } from "./patches.js";
@@ -254,38 +262,20 @@ export class ScaleTokenizer {
         kind: "vsd-scale-tokenizer",
         scales: [...this.scales],
         initialised: this.initialised,
-        codebooks: this.uniqueBooks().map((b) => Array.from(b)),
-        ema: this.ema.map((e) => ({ counts: Array.from(e.counts), sums: Array.from(e.sums) })),
+        ...codebookCheckpoint(this.uniqueBooks(), this.ema),
       },
     });
   }
 
   /** Restores what `save` wrote into this (same-config) tokenizer. */
   async load(dir: string): Promise<void> {
-    const meta = (await loadModelState(dir, { params: this.store, optimizer: this.optimizer })) as {
-      kind?: string;
-      scales: number[];
-      initialised: boolean;
-      codebooks: number[][];
-      ema: { counts: number[]; sums: number[] }[];
-    };
-    const books = this.uniqueBooks();
-    if (
-      meta?.kind !== "vsd-scale-tokenizer" ||
-      meta.scales.join(",") !== this.scales.join(",") ||
-      meta.codebooks.length !== books.length ||
-      meta.ema.length !== this.ema.length
-    ) {
+    const meta = (await loadModelState(dir, { params: this.store, optimizer: this.optimizer })) as
+      | (CodebookCheckpoint & { kind?: string; scales: number[]; initialised: boolean })
+      | undefined;
+    if (meta?.kind !== "vsd-scale-tokenizer" || meta.scales.join(",") !== this.scales.join(",")) {
       throw new VsdError("CHECKPOINT_MISMATCH", `${dir} does not hold a scale tokenizer of this configuration.`);
     }
-    books.forEach((b, i) => {
-      if (meta.codebooks[i]!.length !== b.length) throw new VsdError("CHECKPOINT_MISMATCH", `Codebook ${i} size differs in ${dir}.`);
-      b.set(meta.codebooks[i]!);
-    });
-    this.ema.forEach((e, i) => {
-      e.counts.set(meta.ema[i]!.counts);
-      e.sums.set(meta.ema[i]!.sums);
-    });
+    restoreCodebookCheckpoint(meta, this.uniqueBooks(), this.ema, dir);
     this.initialised = meta.initialised;
   }
 
