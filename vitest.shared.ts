@@ -14,5 +14,9 @@ export const sharedConfig = defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Test files already run in parallel on every core; wasm threads on top
+    // would only contend. The threaded backend has its own test
+    // (packages/core/src/wasm-threads.test.ts), run in a child process.
+    env: { VSD_WASM_THREADS: process.env["VSD_WASM_THREADS"] ?? "1" },
   },
 });

@@ -4,12 +4,14 @@
  *   pnpm exec tsx --conditions=@vsd/source packages/core/bench/matmul.bench.ts
  *
  * 1. Transposed vs plain matMul on wasm, with the stock kernel and with the
- *    override from src/wasm-kernels.ts (target: ratio ≤ 1.5).
+ *    override from src/wasm-kernels.ts (target: ratio ≤ 1.5), on one thread
+ *    (CPU time, robust to a busy machine).
  * 2. One training step of an MLP 785→512→512→784 (ReLU), batch 128, Adam,
- *    MSE loss, on wasm (ParamStore + AdamW) with stock kernels and
- *    element-wise Adam vs with the VSD kernels and the fused AdamW update, and
- *    the same step in PyTorch via /usr/bin/python3 with
- *    torch.set_num_threads(2) (target: ≤ 2×) and with 1 thread.
+ *    MSE loss, on wasm (ParamStore + AdamW): stock kernels and element-wise
+ *    Adam on one thread (what tfjs gives in Node), the VSD kernels and the
+ *    fused AdamW update on one thread, and the same on every thread
+ *    (src/wasm-threads.ts); against the same step in PyTorch via
+ *    /usr/bin/python3 with torch.set_num_threads(2) (target: ≤ 2×) and 1.
  *
  *   VSD_BENCH_PARTS=matmul|mlp   run one part only
  */
@@ -21,8 +23,10 @@ import { mlp } from "../src/nn/mlp.js";
 import { ParamStore } from "../src/nn/param-store.js";
 import { Rng } from "../src/rng.js";
 import { setWasmMatMulOverrideEnabled } from "../src/wasm-kernels.js";
+import { setWasmThreadsForBench, wasmThreadsInUse } from "../src/wasm-threads.js";
 
 const info = await initBackend({ prefer: "wasm", strict: true });
+const THREADS = wasmThreadsInUse();
 /** `VSD_BENCH_PARTS=matmul` or `=mlp` runs one part only. */
 const parts = (process.env["VSD_BENCH_PARTS"] ?? "matmul,mlp").split(",");
 const rng = new Rng(0);
@@ -82,6 +86,7 @@ const cases: Case[] = [
 ];
 const fmt = (x: number, d = 2) => x.toFixed(d);
 const rows: string[][] = [];
+if (parts.includes("matmul")) setWasmThreadsForBench(1);
 for (const c of parts.includes("matmul") ? cases : []) {
   const a = rng.normalTensor([...c.batch, c.m, c.k]);
   const b = rng.normalTensor([...c.batch, c.k, c.n]);
@@ -103,7 +108,7 @@ for (const c of parts.includes("matmul") ? cases : []) {
   }
   tf.dispose([a, b, aT, bT]);
 }
-const flags = `simd ${info.simd ? "on" : "off"}, threads ${info.threads ? "on" : "off"}`;
+const flags = `simd ${info.simd ? "on" : "off"}, 1 thread`;
 if (parts.includes("matmul")) console.log(`\n## wasm matMul: transposed vs plain (backend ${info.name}, ${flags}; CPU ms, best of 15 runs on fresh inputs)\n`);
 if (parts.includes("matmul")) printTable(["shape m×k×n", "variant", "plain ms", "stock ms", "stock ratio", "override ms", "override ratio (target ≤ 1.5)"], rows);
 
@@ -185,8 +190,11 @@ function torchStep(threads: number): TorchResult | { error: string } {
 }
 
 if (!parts.includes("mlp")) process.exit(0);
+setWasmThreadsForBench(1);
 const stockStep = tfjsStep(false);
-const fastStep = tfjsStep(true);
+const fastStep1 = tfjsStep(true);
+const threads = setWasmThreadsForBench(THREADS);
+const fastStep = threads > 1 ? tfjsStep(true) : undefined;
 const torch = torchStep(2);
 const torch1 = torchStep(1);
 console.log(`\n## MLP training step ${DIMS.join("→")}, batch ${BATCH}, Adam, MSE (${STEPS} timed steps after ${WARMUP} warm-up)\n`);
@@ -200,15 +208,18 @@ const torchRow = (r: TorchResult | undefined, label: string): string[] =>
 printTable(
   ["implementation", "wall ms/step (median)", "wall ms/step (best)", "CPU ms/step", "best wall ÷ PyTorch 2 threads (target ≤ 2)", "CPU ÷ PyTorch 1 thread"],
   [
-    ["tfjs wasm, stock kernels, element-wise Adam", fmt(stockStep.msPerStep, 1), fmt(stockStep.best, 1), fmt(stockStep.cpu, 1), ratio(stockStep.best, t?.best), ratio(stockStep.cpu, t1?.cpu)],
-    ["tfjs wasm, VSD kernels + fused AdamW", fmt(fastStep.msPerStep, 1), fmt(fastStep.best, 1), fmt(fastStep.cpu, 1), ratio(fastStep.best, t?.best), ratio(fastStep.cpu, t1?.cpu)],
+    ["tfjs wasm, stock kernels, element-wise Adam, 1 thread", fmt(stockStep.msPerStep, 1), fmt(stockStep.best, 1), fmt(stockStep.cpu, 1), ratio(stockStep.best, t?.best), ratio(stockStep.cpu, t1?.cpu)],
+    ["tfjs wasm, VSD kernels + fused AdamW, 1 thread", fmt(fastStep1.msPerStep, 1), fmt(fastStep1.best, 1), fmt(fastStep1.cpu, 1), ratio(fastStep1.best, t?.best), ratio(fastStep1.cpu, t1?.cpu)],
+    fastStep
+      ? [`tfjs wasm, VSD kernels + fused AdamW, ${threads} threads`, fmt(fastStep.msPerStep, 1), fmt(fastStep.best, 1), fmt(fastStep.cpu, 1), ratio(fastStep.best, t?.best), "n/a"]
+      : ["tfjs wasm, VSD kernels, threaded", "unavailable", "", "", "", info.threadsCause ?? "1 CPU or VSD_WASM_THREADS=1"],
     torchRow(t, "peer"),
     torchRow(t1, "peer"),
   ],
 );
 console.log(
-  "\nwasm runs on one thread, so its CPU time is its idle-machine wall time; PyTorch's CPU time sums its threads." +
-    "\nOn a busy machine compare best wall times, or CPU time against single-threaded PyTorch.",
+  "\nOn one thread CPU time is the idle-machine wall time; with threads (wasm or PyTorch) CPU time sums the threads." +
+    "\nOn a busy machine compare best wall times, or 1-thread CPU times.",
 );
 if ("error" in torch) console.log(`\nPyTorch rows skipped: /usr/bin/python3 could not run torch (${torch.error}).`);
 

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { VsdError } from "./errors.js";
 import "./nn/register-gradients.js";
+import { registerThreadedWasmBackend, resolveWasmThreads, wasmThreadsInUse } from "./wasm-threads.js";
 
 /** Backends in order of preference. */
 export const BACKEND_ORDER = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
@@ -20,7 +21,12 @@ export interface BackendInfo {
   readonly package: string;
   readonly attempts: readonly BackendAttempt[];
   readonly simd?: boolean;
+  /** wasm: whether XNNPACK runs multithreaded. */
   readonly threads?: boolean;
+  /** wasm: the number of threads XNNPACK runs on (1 when single-threaded). */
+  readonly wasmThreads?: number;
+  /** wasm: why threads were wanted but are not used (they are optional). */
+  readonly threadsCause?: string;
 }
 
 export interface InitBackendOptions {
@@ -32,6 +38,13 @@ export interface InitBackendOptions {
   readonly candidates?: readonly BackendName[];
   /** Print the choice (once per process). @default true */
   readonly log?: boolean;
+  /**
+   * Threads for the wasm backend's XNNPACK (1 = tfjs's single-threaded build).
+   * `VSD_WASM_THREADS` overrides it. Results are identical for any count:
+   * threads split a matMul's output tiles, never a sum.
+   * @default os.availableParallelism()
+   */
+  readonly wasmThreads?: number;
 }
 
 const PACKAGES: Record<BackendName, string> = {
@@ -100,13 +113,14 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
     try {
-      const extra = await tryBackend(name);
+      const extra = await tryBackend(name, options);
       attempts.push({ backend: name, ok: true });
       const info: BackendInfo = { name, package: PACKAGES[name], attempts, ...extra };
       if ((options.log ?? true) && !printed) {
         printed = true;
         const tried = attempts.filter((a) => !a.ok).map((a) => a.backend);
-        const flags = name === "wasm" ? ` (simd ${info.simd ? "on" : "off"}, threads ${info.threads ? "on" : "off"})` : "";
+        const threads = info.threads ? String(info.wasmThreads) : `off${info.threadsCause ? ` (${info.threadsCause})` : ""}`;
+        const flags = name === "wasm" ? ` (simd ${info.simd ? "on" : "off"}, threads ${threads})` : "";
         process.stderr.write(`[vsd] backend: ${name}${flags}${tried.length ? `; unavailable: ${tried.join(", ")}` : ""}\n`);
       }
       return info;
@@ -121,7 +135,10 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
   );
 }
 
-async function tryBackend(name: BackendName): Promise<{ simd?: boolean; threads?: boolean }> {
+async function tryBackend(
+  name: BackendName,
+  options: InitBackendOptions,
+): Promise<{ simd?: boolean; threads?: boolean; wasmThreads?: number; threadsCause?: string }> {
   switch (name) {
     case "tensorflow-gpu":
     case "tensorflow": {
@@ -135,11 +152,25 @@ async function tryBackend(name: BackendName): Promise<{ simd?: boolean; threads?
       await import("@tensorflow/tfjs-backend-wasm");
       const { registerWasmKernelOverrides } = await import("./wasm-kernels.js");
       registerWasmKernelOverrides();
+      const wanted = resolveWasmThreads(options.wasmThreads);
+      const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+      let threadsCause: string | undefined;
+      if (wanted > 1 && !simd) threadsCause = "the threaded build needs wasm SIMD";
+      else if (wanted > 1 && !wasmBackendInitialised()) {
+        try {
+          await registerThreadedWasmBackend(wanted);
+        } catch (e) {
+          threadsCause = e instanceof Error ? (e.message.split("\n")[0] ?? e.message) : String(e);
+        }
+      }
       if (!(await tf.setBackend("wasm"))) throw new Error("setBackend('wasm') returned false");
       await tf.ready();
+      const inUse = wasmThreadsInUse();
       return {
         simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"),
-        threads: tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT"),
+        threads: inUse > 1,
+        wasmThreads: inUse,
+        ...(threadsCause !== undefined ? { threadsCause } : {}),
       };
     }
     case "cpu": {
@@ -148,4 +179,10 @@ async function tryBackend(name: BackendName): Promise<{ simd?: boolean; threads?
       return {};
     }
   }
+}
+
+/** True once a "wasm" backend instance exists (replacing it would drop its tensors). */
+function wasmBackendInitialised(): boolean {
+  const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
+  return registry["wasm"] != null;
 }

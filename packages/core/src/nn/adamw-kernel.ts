@@ -1,4 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { wasmApi, type WasmMemory } from "../wasm-api.js";
+import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from "./adamw-wasm.generated.js";
 
 /**
  * A fused AdamW update as one kernel for the wasm and cpu backends: one pass
@@ -57,6 +59,50 @@ export function adamwUpdateArrays(
 interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } };
+}
+
+type SimdAdamW = (
+  p: number, g: number, m: number, v: number, op: number, om: number, ov: number, n: number,
+  scale: number, beta1: number, beta2: number, c1: number, c2: number, decay: number, step: number, invSqrtBc2: number, eps: number,
+) => void;
+
+/**
+ * The SIMD AdamW of wasm/adamw.wat, instantiated once per tfjs wasm module on
+ * that module's own memory, so it updates tensors where they lie. `null` when
+ * this runtime cannot (then the JS loop above runs).
+ */
+const simdKernels = new WeakMap<object, SimdAdamW | null>();
+function simdAdamW(backend: HeapBackend): SimdAdamW | null {
+  const cached = simdKernels.get(backend.wasm);
+  if (cached !== undefined) return cached;
+  let fn: SimdAdamW | null = null;
+  try {
+    const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+    if (memory) {
+      const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+      const bytes = Buffer.from(shared ? SHARED_MEMORY_WASM : PLAIN_MEMORY_WASM, "base64");
+      const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
+      fn = instance.exports["adamw"] as SimdAdamW;
+    }
+  } catch {
+    fn = null; // no wasm SIMD here: the JS loop is exact and only slower
+  }
+  simdKernels.set(backend.wasm, fn);
+  return fn;
+}
+
+/** Whether the current wasm backend runs the SIMD AdamW (false on other backends). */
+export function adamWSimdInUse(): boolean {
+  if (tf.getBackend() !== "wasm" || !simdEnabled) return false;
+  return simdAdamW(tf.backend() as unknown as HeapBackend) !== null;
+}
+
+let simdEnabled = true;
+/** Switches the wasm SIMD AdamW off (JS loop) or on, for benchmarks and tests. */
+export function setAdamWSimdEnabled(enabled: boolean): void {
+  simdEnabled = enabled;
 }
 interface CpuBackend {
   readSync(dataId: object): unknown;
@@ -67,6 +113,18 @@ function wasmKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
   const backend = args.backend as unknown as HeapBackend;
   const { param, grad, m, v, scale } = args.inputs as Record<string, tf.TensorInfo>;
   const outs = [param!, m!, v!].map((t) => backend.makeOutput([...t.shape], "float32"));
+  const simd = simdEnabled ? simdAdamW(backend) : null;
+  if (simd) {
+    const h = args.attrs as unknown as AdamWUpdateAttrs;
+    const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    const n = tf.util.sizeFromShape(param!.shape);
+    const s = backend.typedArrayFromHeap(scale!)[0]!;
+    simd(
+      ptr(param!), ptr(grad!), ptr(m!), ptr(v!), ptr(outs[0]!), ptr(outs[1]!), ptr(outs[2]!), n,
+      s, h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, 1 - h.lr * h.weightDecay, h.lr / h.bc1, 1 / Math.sqrt(h.bc2), h.epsilon,
+    );
+    return outs;
+  }
   // Views only after every allocation: makeOutput can grow and move the heap.
   const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t);
   adamwUpdateArrays(

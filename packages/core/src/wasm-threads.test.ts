@@ -1,0 +1,54 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { VsdError } from "./errors.js";
+import { resolveWasmThreads } from "./wasm-threads.js";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const child = fileURLToPath(new URL("./__fixtures__/wasm-threads-child.ts", import.meta.url));
+
+function runChild(threads: string): { status: number | null; json: Record<string, unknown> | undefined; stderr: string } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--conditions=@vsd/source", child], {
+    cwd: root,
+    env: { ...process.env, VSD_WASM_THREADS: threads, VSD_BACKEND: "wasm" },
+    encoding: "utf8",
+    // The child must exit on its own: a pool thread that kept Node alive would hit this.
+    timeout: 90_000,
+  });
+  const line = r.stdout.trim().split("\n").at(-1);
+  return { status: r.status, json: line ? (JSON.parse(line) as Record<string, unknown>) : undefined, stderr: r.stderr };
+}
+
+describe("multithreaded wasm backend", () => {
+  it("runs XNNPACK on the requested threads, gives bit-identical results to one thread, and lets Node exit", () => {
+    const r = runChild("2");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ backend: "wasm", threads: true, wasmThreads: 2, threadsUsed: 2, threadsCause: null, finite: true });
+    // loss, 3 gradients, fused, batched, transposed-B products
+    expect(r.json?.["sizes"]).toEqual([1, 257 * 190, 190 * 131, 190, 96 * 190, 96 * 190, 96 * 190]);
+    // Threads split output tiles, never a sum: the numbers are the same bits.
+    expect(r.json?.["maxDiff"]).toBe(0);
+  });
+
+  it("VSD_WASM_THREADS=1 keeps tfjs's single-threaded build", () => {
+    const r = runChild("1");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ backend: "wasm", threads: false, wasmThreads: 1, threadsUsed: 1, maxDiff: 0 });
+  });
+
+  it("rejects a bad thread count with a VsdError naming the variable", () => {
+    const saved = process.env["VSD_WASM_THREADS"];
+    try {
+      process.env["VSD_WASM_THREADS"] = "two";
+      expect(() => resolveWasmThreads()).toThrow(VsdError);
+      expect(() => resolveWasmThreads()).toThrow(/VSD_WASM_THREADS must be an integer from 1 to 64; got "two"/);
+      delete process.env["VSD_WASM_THREADS"];
+      expect(resolveWasmThreads(3)).toBe(3);
+      expect(() => resolveWasmThreads(0)).toThrow(/wasmThreads must be an integer from 1 to 64; got 0/);
+      expect(resolveWasmThreads()).toBeGreaterThanOrEqual(1);
+    } finally {
+      if (saved === undefined) delete process.env["VSD_WASM_THREADS"];
+      else process.env["VSD_WASM_THREADS"] = saved;
+    }
+  });
+});
