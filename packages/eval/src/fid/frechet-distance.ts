@@ -1,18 +1,22 @@
 import { VsdError } from "@vsd/core";
 import { featureStatistics } from "../linalg/feature-statistics.js";
-import { accumulateRowDots, mirrorUpper, symmetrize } from "../linalg/row-dots.js";
-import { pivotedCholesky } from "../linalg/pivoted-cholesky.js";
+import { CONGRUENCE_BLOCK, congruenceEigenvalues } from "../linalg/congruence-eigenvalues.js";
+import { CHOLESKY_BLOCK, paddedStride, pivotedCholeskyInPlace } from "../linalg/pivoted-cholesky.js";
+import { symmetrize } from "../linalg/row-dots.js";
 import { symmetricEigen } from "../linalg/symmetric-eigen.js";
+import { tridiagonalWorkspace } from "../linalg/tridiagonalize.js";
+import { createF64Kernels } from "../linalg/wasm/f64-kernels.js";
 
 /** Options of the Fréchet distance. */
 export interface FrechetOptions {
   /**
-   * How Σ₁ is factored. "eigh": Σ₁ = V diag(ℓ) Vᵀ with ℓ clamped at 0, S = Σ₁^½
-   * (REFERENCES §5.1). "cholesky": Σ₁ ≈ P L Lᵀ Pᵀ by pivoted Cholesky with the dpstrf
-   * tolerance d·ε·max diag (dropping the sub-tolerance part plays the role of
-   * clamping). Both give the eigenvalues of a factor-sandwiched Σ₂ that equal
-   * those of Σ₁^½ Σ₂ Σ₁^½; "cholesky" skips the eigenvectors of Σ₁ and is faster.
-   * @default "eigh"
+   * How Σ₁ is factored. "cholesky": Σ₁ ≈ P L Lᵀ Pᵀ by pivoted Cholesky with the
+   * dpstrf tolerance d·ε·max diag (dropping the sub-tolerance part plays the role
+   * of clamping). "eigh": Σ₁ = V diag(ℓ) Vᵀ with ℓ clamped at 0, S = Σ₁^½
+   * (REFERENCES §5.1), which also reports Σ₁'s smallest eigenvalue. Both give the
+   * eigenvalues of a factor-sandwiched Σ₂ that equal those of Σ₁^½ Σ₂ Σ₁^½;
+   * "cholesky" needs no eigenvectors of Σ₁ and is ~10× faster at d = 2048.
+   * @default "cholesky"
    */
   readonly method?: "eigh" | "cholesky";
 }
@@ -32,7 +36,7 @@ export interface FrechetDistanceDetails {
   readonly dim: number;
   /** Numerical rank of Σ₁ used: eigenvalues > 0 ("eigh") or pivots above tolerance ("cholesky"). */
   readonly rankSigma1: number;
-  /** Smallest eigenvalue of the symmetrised Σ₁ before clamping (NaN on the "cholesky" route). */
+  /** Smallest eigenvalue of the symmetrised Σ₁ before clamping (NaN on the default "cholesky" route; computed by "eigh"). */
   readonly minEigenSigma1: number;
   /** Smallest eigenvalue of Σ₁^½ Σ₂ Σ₁^½ before clamping. */
   readonly minEigenProduct: number;
@@ -65,10 +69,12 @@ function checkStats(mu: ArrayLike<number>, cov: ArrayLike<number>, d: number, wh
  * spectrum, and the latter is symmetric PSD, so no complex numbers arise, even
  * for singular Σ (N < d).
  *
- * Implementation detail: with G = diag(√ℓ) Vᵀ restricted to ℓ > 0 (r rows),
- * Σ₁^½ Σ₂ Σ₁^½ = V (G Σ₂ Gᵀ) Vᵀ, so the r×r matrix G Σ₂ Gᵀ has the same
- * eigenvalues and costs one product fewer. `method: "cholesky"` uses G = Lᵀ of a
- * pivoted Cholesky factor instead (same eigenvalues, no eigenvectors needed).
+ * Implementation: with any r×d factor G such that GᵀG = Σ₁ (clamped), the r×r
+ * matrix G Σ₂ Gᵀ has the nonzero eigenvalues of Σ₁^½ Σ₂ Σ₁^½ (AB and BA share
+ * them). The default G = Lᵀ of a pivoted Cholesky factor (Σ₁ = P L Lᵀ Pᵀ) needs
+ * no eigenvectors; `method: "eigh"` uses G = diag(√ℓ) Vᵀ restricted to ℓ > 0.
+ * Only eigenvalues of G Σ₂ Gᵀ are computed (blocked Householder tridiagonalisation
+ * and implicit QL), with the products on float64 SIMD kernels.
  */
 export function frechetDistanceDetailed(
   mu1: ArrayLike<number>,
@@ -100,54 +106,56 @@ export function frechetDistanceDetailed(
   }
 
   // G: r×d with GᵀG = Σ₁ (clamped/truncated) in some basis; M = G Σ₂' Gᵀ has the
-  // eigenvalues of Σ₁^½ Σ₂ Σ₁^½, where Σ₂' is Σ₂ in that basis.
+  // eigenvalues of Σ₁^½ Σ₂ Σ₁^½, where Σ₂' is Σ₂ in that basis. All of it runs on
+  // the float64 SIMD kernels, in one memory: G, Σ₂' (reused for M), W = G Σ₂'.
+  const ld = paddedStride(d);
+  const k = createF64Kernels(3 * ld * ld + 2 * CONGRUENCE_BLOCK * ld + tridiagonalWorkspace(d) + 64);
+  const g = k.alloc(ld * ld);
+  const s = k.alloc(ld * ld);
+  const w = k.alloc(ld * ld);
+  const packA = k.alloc(CONGRUENCE_BLOCK * ld);
+  const packB = k.alloc(CONGRUENCE_BLOCK * ld);
+  const work = k.alloc(tridiagonalWorkspace(d));
+  const f = k.f64;
+  const g0 = g / 8;
+  const sBase = s / 8;
   let clamped = 0;
   let r: number;
-  let g: Float64Array;
-  let sigma2 = s2;
   let minEigenSigma1: number;
-  if ((options.method ?? "eigh") === "eigh") {
+  const method = options.method ?? "cholesky";
+  if (method === "eigh") {
     const eig1 = symmetricEigen(s1, d, { vectors: true });
     const vectors = eig1.vectors!;
-    const kept: number[] = [];
+    r = 0;
     for (let i = 0; i < d; i++) {
       const l = eig1.values[i]!;
       if (l < 0) clamped++;
-      if (l > 0) kept.push(i);
+      if (!(l > 0)) continue;
+      // Row = √ℓ·v, so GᵀG = V diag(ℓ₊) Vᵀ and G Σ₂ Gᵀ = diag(√ℓ)Vᵀ Σ₂ V diag(√ℓ),
+      // which is Vᵀ (S Σ₂ S) V restricted to ℓ > 0: the same nonzero eigenvalues.
+      const sl = Math.sqrt(l);
+      for (let j = 0; j < d; j++) f[g0 + r * ld + j] = sl * vectors[i * d + j]!;
+      r++;
     }
-    r = kept.length;
     minEigenSigma1 = eig1.values[0]!;
-    // Row k = √ℓ_k · v_k, so GᵀG = V diag(ℓ₊) Vᵀ and G Σ₂ Gᵀ = diag(√ℓ)Vᵀ Σ₂ V diag(√ℓ),
-    // which is Vᵀ (S Σ₂ S) V restricted to ℓ > 0: the same nonzero eigenvalues.
-    g = new Float64Array(r * d);
-    for (let k = 0; k < r; k++) {
-      const i = kept[k]!;
-      const sl = Math.sqrt(eig1.values[i]!);
-      for (let j = 0; j < d; j++) g[k * d + j] = sl * vectors[i * d + j]!;
-    }
+    for (let i = 0; i < d; i++) f.set(s2.subarray(i * d, i * d + d), sBase + i * ld);
   } else {
-    const ch = pivotedCholesky(s1, d);
+    if (CHOLESKY_BLOCK > CONGRUENCE_BLOCK) throw new Error("pack buffer too small for the Cholesky block");
+    for (let i = 0; i < d; i++) f.set(s1.subarray(i * d + i, i * d + d), g0 + i * ld + i);
+    const ch = pivotedCholeskyInPlace(k, g, d, ld, packA);
     r = ch.rank;
-    g = ch.factorT;
     minEigenSigma1 = Number.NaN; // not computed on this route
     // Σ₂ in the pivoted order: Σ₂'[i][j] = Σ₂[perm i][perm j].
-    sigma2 = new Float64Array(d * d);
     for (let i = 0; i < d; i++) {
       const pi = ch.perm[i]! * d;
-      for (let j = 0; j < d; j++) sigma2[i * d + j] = s2[pi + ch.perm[j]!]!;
+      const row = sBase + i * ld;
+      for (let j = 0; j < d; j++) f[row + j] = s2[pi + ch.perm[j]!]!;
     }
   }
   let traceSqrtProduct = 0;
   let minEigenProduct = 0;
   if (r > 0) {
-    // W = G Σ₂ (Σ₂ symmetric: its rows are its columns).
-    const w = new Float64Array(r * d);
-    accumulateRowDots(g, r, sigma2, d, d, w, d);
-    // M = W Gᵀ = G Σ₂ Gᵀ, upper triangle then mirrored (that is the symmetrisation).
-    const m = new Float64Array(r * r);
-    accumulateRowDots(w, r, g, r, d, m, r, true);
-    mirrorUpper(m, r);
-    const nu = symmetricEigen(m, r).values;
+    const nu = congruenceEigenvalues(k, { g, s, w, m: s, packA, packB, work }, r, d, ld, method !== "eigh");
     minEigenProduct = nu[0]!;
     for (let i = 0; i < r; i++) {
       const v = nu[i]!;

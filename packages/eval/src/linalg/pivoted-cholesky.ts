@@ -1,3 +1,5 @@
+import { createF64Kernels, type F64Kernels, roundUpToTile, packPanels, TILE } from "./wasm/f64-kernels.js";
+
 /** Result of {@link pivotedCholesky}: Σ ≈ P·L·Lᵀ·Pᵀ with L lower-trapezoidal d×r. */
 export interface PivotedCholesky {
   /** Numerical rank r (pivots above the tolerance). */
@@ -8,6 +10,118 @@ export interface PivotedCholesky {
   readonly perm: Int32Array;
 }
 
+/** Columns per block: pivots are chosen one column at a time, the trailing update is one rank-NB kernel call. */
+export const CHOLESKY_BLOCK = 64;
+const NB = CHOLESKY_BLOCK;
+
+/** Leading dimension (in doubles) that leaves room for the kernel's 4×4 tiles past the last row/column. */
+export function paddedStride(d: number): number {
+  return roundUpToTile(d) + TILE;
+}
+
+/**
+ * In-place blocked pivoted Cholesky on kernel memory. `a` (byte address, row
+ * stride `lda` doubles, at least `paddedStride(d)` rows and columns, padding zero)
+ * holds a symmetric matrix; only its upper triangle is read. On return, rows
+ * k < rank hold row k of Lᵀ (zeros left of the diagonal); `pack` must have room
+ * for NB·paddedStride(d) doubles.
+ *
+ * LAPACK dpstrf's blocked algorithm (Hammarling, Higham & Lucas, "LAPACK-style
+ * codes for pivoted Cholesky and QR updating", 2007): within a block the updated
+ * diagonal is tracked as A[i][i] − Σ L[i][k]² to choose pivots, each new row of
+ * Lᵀ gets the block's earlier rows subtracted lazily, and the trailing matrix is
+ * updated once per block (dsyrk).
+ */
+export function pivotedCholeskyInPlace(
+  k: F64Kernels,
+  a: number,
+  d: number,
+  lda: number,
+  pack: number,
+  tol?: number,
+): { rank: number; perm: Int32Array } {
+  const f = k.f64;
+  const a0 = a / 8;
+  const at = (i: number, j: number): number => a0 + i * lda + j;
+  const perm = Int32Array.from({ length: d }, (_, i) => i);
+  let maxDiag = 0;
+  for (let i = 0; i < d; i++) maxDiag = Math.max(maxDiag, f[at(i, i)]!);
+  // LAPACK dpstrf default tolerance (Higham 2002, "Accuracy and Stability of Numerical Algorithms" §10.3).
+  const threshold = tol ?? d * 2 ** -52 * maxDiag;
+  const work = new Float64Array(d); // Σ of squared L entries of the current block, per index
+  let rank = d;
+  outer: for (let j = 0; j < d; j += NB) {
+    const jb = Math.min(NB, d - j);
+    work.fill(0, j);
+    for (let jj = j; jj < j + jb; jj++) {
+      if (jj > j) {
+        const prev = at(jj - 1, 0);
+        for (let i = jj; i < d; i++) {
+          const v = f[prev + i]!;
+          work[i] = work[i]! + v * v;
+        }
+      }
+      let p = jj;
+      let best = f[at(jj, jj)]! - work[jj]!;
+      for (let i = jj + 1; i < d; i++) {
+        const v = f[at(i, i)]! - work[i]!;
+        if (v > best) {
+          best = v;
+          p = i;
+        }
+      }
+      if (!(best > threshold)) {
+        rank = jj;
+        break outer;
+      }
+      if (p !== jj) swapSymmetric(f, a0, lda, d, jj, p, work, perm);
+      const ljj = Math.sqrt(best);
+      f[at(jj, jj)] = ljj;
+      const len = d - jj - 1;
+      if (len > 0) {
+        const row = a + (jj * lda + jj + 1) * 8;
+        for (let q = j; q < jj; q++) k.axpy(-f[at(q, jj)]!, a + (q * lda + jj + 1) * 8, row, len);
+        const inv = 1 / ljj;
+        const r0 = at(jj, jj + 1);
+        for (let i = 0; i < len; i++) f[r0 + i] = f[r0 + i]! * inv;
+      }
+    }
+    const t = d - (j + jb);
+    if (t > 0) {
+      // Trailing update A₂₂ −= L₂₁ L₂₁ᵀ on tiles of the upper triangle: the block's
+      // rows of Lᵀ (from column j + jb on) are the packed operand on both sides.
+      packPanels(f, pack / 8, f, at(j, j + jb), 1, lda, t, jb);
+      const tiles = Math.ceil(t / TILE);
+      k.gebp(pack, pack, jb, a + (j + jb) * (lda + 1) * 8, lda * 8, tiles, tiles, 0, -1);
+    }
+  }
+  for (let q = 0; q < rank; q++) f.fill(0, at(q, 0), at(q, q));
+  return { rank, perm };
+}
+
+/**
+ * Swaps indices jj < p of the partly factored matrix: columns jj and p of the
+ * finished rows of Lᵀ (rows < jj), and rows/columns jj and p of the trailing
+ * symmetric block kept in its upper triangle (as LAPACK dsyswapr).
+ */
+function swapSymmetric(f: Float64Array, a0: number, lda: number, d: number, jj: number, p: number, work: Float64Array, perm: Int32Array): void {
+  const swap = (x: number, y: number): void => {
+    const t = f[x]!;
+    f[x] = f[y]!;
+    f[y] = t;
+  };
+  for (let q = 0; q < jj; q++) swap(a0 + q * lda + jj, a0 + q * lda + p);
+  swap(a0 + jj * lda + jj, a0 + p * lda + p);
+  for (let m = jj + 1; m < p; m++) swap(a0 + jj * lda + m, a0 + m * lda + p);
+  for (let m = p + 1; m < d; m++) swap(a0 + jj * lda + m, a0 + p * lda + m);
+  const w = work[jj]!;
+  work[jj] = work[p]!;
+  work[p] = w;
+  const t = perm[jj]!;
+  perm[jj] = perm[p]!;
+  perm[p] = t;
+}
+
 /**
  * Cholesky factorisation with complete (diagonal) pivoting of a symmetric PSD
  * matrix, stopping when the largest remaining diagonal is ≤ tol (Higham 2002,
@@ -16,55 +130,21 @@ export interface PivotedCholesky {
  * inputs are handled: the trailing Schur complement below the tolerance (which
  * includes rounding-level negative eigenvalues) is dropped.
  *
- * Reads the full row-major matrix (pass a symmetrised one); does not modify it.
+ * Reads the upper triangle of the row-major matrix (pass a symmetrised one);
+ * does not modify it. Blocked, with the trailing updates in the float64 SIMD
+ * kernel ({@link pivotedCholeskyInPlace}).
  */
 export function pivotedCholesky(matrix: ArrayLike<number>, d: number, tol?: number): PivotedCholesky {
-  const a = Float64Array.from(matrix as ArrayLike<number>);
-  const perm = Int32Array.from({ length: d }, (_, i) => i);
-  let maxDiag = 0;
-  for (let i = 0; i < d; i++) maxDiag = Math.max(maxDiag, a[i * d + i]!);
-  const threshold = tol ?? d * 2 ** -52 * maxDiag;
-  let rank = 0;
-  for (let k = 0; k < d; k++) {
-    let p = k;
-    for (let i = k + 1; i < d; i++) if (a[i * d + i]! > a[p * d + p]!) p = i;
-    const pivot = a[p * d + p]!;
-    if (!(pivot > threshold)) break;
-    if (p !== k) {
-      // Swap indices k < p. The trailing block (indices ≥ k) is valid in the lower
-      // triangle only; L's finished columns live in rows < k, upper part (dsyswapr-style).
-      const swap = (x: number, y: number): void => {
-        const t = a[x]!;
-        a[x] = a[y]!;
-        a[y] = t;
-      };
-      for (let j = 0; j < k; j++) swap(j * d + k, j * d + p); // finished L entries
-      swap(k * d + k, p * d + p);
-      for (let j = k + 1; j < p; j++) swap(j * d + k, p * d + j);
-      for (let j = p + 1; j < d; j++) swap(j * d + k, j * d + p);
-      const t = perm[k]!;
-      perm[k] = perm[p]!;
-      perm[p] = t;
-    }
-    const lkk = Math.sqrt(pivot);
-    a[k * d + k] = lkk;
-    // Column k of L below the diagonal, kept in row k (upper part) for contiguous access.
-    for (let i = k + 1; i < d; i++) a[k * d + i] = a[i * d + k]! / lkk;
-    // Trailing update A[i][j] −= L[i][k]·L[j][k], lower triangle by rows (contiguous).
-    const lk = k * d;
-    for (let i = k + 1; i < d; i++) {
-      const li = a[lk + i]!;
-      if (li === 0) continue;
-      const row = i * d;
-      for (let j = k + 1; j <= i; j++) a[row + j] = a[row + j]! - li * a[lk + j]!;
-    }
-    rank++;
+  const lda = paddedStride(d);
+  const k = createF64Kernels(lda * lda + NB * lda + 8);
+  const a = k.alloc(lda * lda);
+  const pack = k.alloc(NB * lda);
+  const a0 = a / 8;
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) k.f64[a0 + i * lda + j] = matrix[i * d + j]!;
   }
-  // Lᵀ rows: row k holds L[i][k] for i ≥ k (stored in a[k*d + i], i > k, and the diagonal).
+  const { rank, perm } = pivotedCholeskyInPlace(k, a, d, lda, pack, tol);
   const factorT = new Float64Array(rank * d);
-  for (let k = 0; k < rank; k++) {
-    factorT[k * d + k] = a[k * d + k]!;
-    for (let i = k + 1; i < d; i++) factorT[k * d + i] = a[k * d + i]!;
-  }
+  for (let q = 0; q < rank; q++) factorT.set(k.f64.subarray(a0 + q * lda, a0 + q * lda + d), q * d);
   return { rank, factorT, perm };
 }

