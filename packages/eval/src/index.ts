@@ -10,6 +10,7 @@ export {
 export { pivotedCholesky, type PivotedCholesky } from "./linalg/pivoted-cholesky.js";
 export { featureStatistics, checkFeatures, type FeatureStatistics } from "./linalg/feature-statistics.js";
 export { symmetricEigen, type SymmetricEigen } from "./linalg/symmetric-eigen.js";
+export { symmetricEigenvalues } from "./linalg/tridiagonalize.js";
 export {
   fitPowerLaw,
   resolvePowerLawOptions,
@@ -39,6 +40,8 @@ export {
 } from "./scaling/predict-from-scales.js";
 export { type FeatureExtractor, extractInBatches } from "./extractors/feature-extractor.js";
 export { loadGraphModelExtractor, type GraphModelExtractorOptions } from "./extractors/graph-model-extractor.js";
+export { loadLayersModelExtractor, type LayersModelExtractorOptions } from "./extractors/layers-model-extractor.js";
+export { type InputRange } from "./extractors/image-preprocessing.js";
 export {
   referenceFeatures,
   splitFeatures,
