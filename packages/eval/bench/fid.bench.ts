@@ -1,29 +1,42 @@
 /**
  * FID benchmark (issue 8).
  *
- *   pnpm exec tsx --conditions=@vsd/source packages/eval/bench/fid.bench.ts
- *   (FID_BENCH_N / FID_BENCH_D override n = 5000 per side and d = 2048)
+ *   pnpm bench fid
+ *   (FID_BENCH_N / FID_BENCH_D override n = 5000 per side and d = 2048; FID_BENCH_EIGH=0 skips
+ *   the slower "eigh" route; EIG_BENCH_D sets the eigensolver size, default 512)
  *
- * 1. FID from features, n per side, d dims: float64 JS (blocked covariance, then the
- *    "eigh" and the "cholesky" routes) vs pytorch-fid's path in numpy/scipy
- *    (np.mean, np.cov, scipy.linalg.sqrtm of Σ1Σ2) on the same float32 features.
- * 2. Symmetric eigen-decomposition with vectors: ml-matrix's EigenvalueDecomposition
- *    (JAMA port) vs this package's `symmetricEigen` vs numpy.linalg.eigh.
+ * 1. FID from features, n per side, d dims, in one run on the same float32 features:
+ *    - @vsd/eval: `fid()` is featureStatistics ×2 + frechetDistanceDetailed; both timed (default
+ *      route "cholesky", and "eigh"), then the default route again stage by stage;
+ *    - pytorch-fid's path in numpy/scipy: np.mean, np.cov, `calculate_frechet_distance`
+ *      (scipy.linalg.sqrtm of Σ1Σ2, the eps retry, the real part) — the target;
+ *    - for reference, numpy's LAPACK doing our symmetric route (np.cov, Cholesky, eigvalsh of LᵀΣ2L).
+ * 2. Symmetric eigensolvers at EIG_BENCH_D: ours with and without vectors, ml-matrix (JAMA port),
+ *    numpy eigh/eigvalsh.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { hashFeatures } from "../scripts/hash-features.js";
 import { frechetDistanceDetailed } from "../src/fid/frechet-distance.js";
+import { CONGRUENCE_BLOCK, congruenceProduct } from "../src/linalg/congruence-eigenvalues.js";
 import { featureStatistics } from "../src/linalg/feature-statistics.js";
+import { paddedStride, pivotedCholeskyInPlace } from "../src/linalg/pivoted-cholesky.js";
+import { symmetrize } from "../src/linalg/row-dots.js";
 import { symmetricEigen } from "../src/linalg/symmetric-eigen.js";
+import { tridiagonalEigenvalues } from "../src/linalg/tridiagonal-ql.js";
+import { symmetricEigenvalues, tridiagonalizeInPlace, tridiagonalWorkspace } from "../src/linalg/tridiagonalize.js";
+import { createF64Kernels } from "../src/linalg/wasm/f64-kernels.js";
 
 const n = Number(process.env.FID_BENCH_N ?? 5000);
 const d = Number(process.env.FID_BENCH_D ?? 2048);
 const eigD = Number(process.env.EIG_BENCH_D ?? 512);
+const withEigh = process.env.FID_BENCH_EIGH !== "0";
 const dir = mkdtempSync(join(tmpdir(), "vsd-fid-bench-"));
+const load = () => loadavg().map((x) => x.toFixed(1)).join(" / ");
+const loadStart = load();
 
 const xa = hashFeatures(101, n, d);
 const xb = hashFeatures(102, n, d, 1.2, 0.1);
@@ -33,6 +46,7 @@ writeFileSync(join(dir, "b.f32"), xb);
 const py = String.raw`
 import sys, time, json
 import numpy as np
+import scipy
 from scipy import linalg
 n, d, eig_d, path = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 a = np.fromfile(path + "/a.f32", dtype=np.float32).reshape(n, d)
@@ -51,74 +65,154 @@ if np.iscomplexobj(covmean):
     covmean = covmean.real
 fid = float(diff.dot(diff) + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 t2 = time.perf_counter(); c2 = time.process_time()
+# Reference only: the symmetric route of @vsd/eval on LAPACK (unpivoted Cholesky; full-rank data).
+L = np.linalg.cholesky(s1)
+nu = np.linalg.eigvalsh(L.T @ s2 @ L)
+fid_sym = float(diff.dot(diff) + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(nu, 0, None)).sum())
+t3 = time.perf_counter(); c3 = time.process_time()
 x = s1[:eig_d, :eig_d].copy()
-t3 = time.perf_counter(); np.linalg.eigh(x); t4 = time.perf_counter()
-print(json.dumps({"stats": t1 - t0, "distance": t2 - t1, "fid": fid, "eigh": t4 - t3, "cpu": c2 - c0}))
+t4 = time.perf_counter(); np.linalg.eigh(x); t5 = time.perf_counter(); np.linalg.eigvalsh(x); t6 = time.perf_counter()
+print(json.dumps({"stats": t1 - t0, "distance": t2 - t1, "fid": fid, "sym": t3 - t2, "fidSym": fid_sym,
+  "eigh": t5 - t4, "eigvalsh": t6 - t5, "cpu": c2 - c0, "cpuSym": c1 - c0 + c3 - c2,
+  "scipy": scipy.__version__, "numpy": np.__version__}))
 `;
 
 interface PyResult {
   stats: number;
   distance: number;
   fid: number;
+  sym: number;
+  fidSym: number;
   eigh: number;
+  eigvalsh: number;
   cpu: number;
+  cpuSym: number;
+  scipy: string;
+  numpy: string;
 }
 let pyRes: PyResult | undefined;
 let pyNote = "";
-const r = spawnSync("/usr/bin/python3", ["-c", py, String(n), String(d), String(eigD), dir], { encoding: "utf8" });
+const r = spawnSync("/usr/bin/python3", ["-W", "ignore", "-c", py, String(n), String(d), String(eigD), dir], { encoding: "utf8" });
 if (r.status === 0) pyRes = JSON.parse(r.stdout.trim().split("\n").pop()!) as PyResult;
-else pyNote = `numpy/scipy column skipped: ${(r.stderr || r.error?.message || "python3 failed").split("\n").slice(-2).join(" ")}`;
+else pyNote = `numpy/scipy rows skipped: ${(r.stderr || r.error?.message || "python3 failed").split("\n").slice(-2).join(" ")}`;
 
+const sec = (from: number) => (performance.now() - from) / 1000;
+const cpuSec = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+
+// ---- 1. @vsd/eval end to end --------------------------------------------------------------
 const cpu0 = process.cpuUsage();
-const t0 = performance.now();
+let t = performance.now();
 const sa = featureStatistics(xa, d);
+const statsA = sec(t);
+t = performance.now();
 const sb = featureStatistics(xb, d);
-const t1 = performance.now();
-const eigh = frechetDistanceDetailed(sa.mu, sa.sigma, sb.mu, sb.sigma, { method: "eigh" });
-const t2 = performance.now();
-const cpu2 = process.cpuUsage(cpu0);
-const cpu2b = process.cpuUsage();
-const chol = frechetDistanceDetailed(sa.mu, sa.sigma, sb.mu, sb.sigma, { method: "cholesky" });
-const t3 = performance.now();
-const cpu3 = process.cpuUsage(cpu2b);
-const cpuS = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
-const jsStats = (t1 - t0) / 1000;
-const eighS = (t2 - t1) / 1000;
-const cholS = (t3 - t2) / 1000;
+const statsB = sec(t);
+t = performance.now();
+const chol = frechetDistanceDetailed(sa.mu, sa.sigma, sb.mu, sb.sigma);
+const cholS = sec(t);
+const cpuChol = cpuSec(process.cpuUsage(cpu0));
+let eigh: { value: number } | undefined;
+let eighS = Number.NaN;
+if (withEigh) {
+  t = performance.now();
+  eigh = frechetDistanceDetailed(sa.mu, sa.sigma, sb.mu, sb.sigma, { method: "eigh" });
+  eighS = sec(t);
+}
+const jsStats = statsA + statsB;
 
-const fmt = (x: number) => x.toFixed(2);
-console.log(`\nFID from features: n = ${n} per side, d = ${d} (2 cores shared; times in s)`);
-console.log("| implementation | statistics (μ, Σ) | Fréchet distance | total | FID | ratio to scipy (total) |");
-console.log("|---|---|---|---|---|---|");
+// ---- the default route again, stage by stage (same calls as frechetDistanceDetailed) ------
+const stages: [string, number][] = [];
+t = performance.now();
+const s1 = symmetrize(sa.sigma, d);
+const s2 = symmetrize(sb.sigma, d);
+const ld = paddedStride(d);
+const k = createF64Kernels(3 * ld * ld + 2 * CONGRUENCE_BLOCK * ld + tridiagonalWorkspace(d) + 64);
+const buf = {
+  g: k.alloc(ld * ld),
+  s: k.alloc(ld * ld),
+  w: k.alloc(ld * ld),
+  m: 0,
+  packA: k.alloc(CONGRUENCE_BLOCK * ld),
+  packB: k.alloc(CONGRUENCE_BLOCK * ld),
+  work: k.alloc(tridiagonalWorkspace(d)),
+};
+buf.m = buf.s;
+for (let i = 0; i < d; i++) k.f64.set(s1.subarray(i * d + i, i * d + d), buf.g / 8 + i * ld + i);
+stages.push(["symmetrise, copy into kernel memory", sec(t)]);
+t = performance.now();
+const ch = pivotedCholeskyInPlace(k, buf.g, d, ld, buf.packA);
+stages.push([`pivoted Cholesky of Σ₁ (rank ${ch.rank})`, sec(t)]);
+t = performance.now();
+for (let i = 0; i < d; i++) {
+  const pi = ch.perm[i]! * d;
+  for (let j = 0; j < d; j++) k.f64[buf.s / 8 + i * ld + j] = s2[pi + ch.perm[j]!]!;
+}
+stages.push(["permute Σ₂", sec(t)]);
+t = performance.now();
+congruenceProduct(k, buf, ch.rank, d, ld, true);
+stages.push(["M = Lᵀ Σ₂' L (two packed products)", sec(t)]);
+t = performance.now();
+const tri = tridiagonalizeInPlace(k, buf.m, ch.rank, ld, buf.work);
+stages.push(["Householder tridiagonalisation of M", sec(t)]);
+t = performance.now();
+const nu = tridiagonalEigenvalues(tri.diag, tri.off);
+stages.push(["implicit QL eigenvalues", sec(t)]);
+let check = 0;
+for (const v of nu) if (v > 0) check += Math.sqrt(v);
+
+// ---- report --------------------------------------------------------------------------------
+const fmt = (x: number) => (Number.isNaN(x) ? "–" : x.toFixed(2));
 const pyTotal = pyRes ? pyRes.stats + pyRes.distance : Number.NaN;
-const ratio = (x: number) => (pyRes ? (x / pyTotal).toFixed(2) : "n/a");
-console.log(`| @vsd/eval fid(), method "eigh" (default) | ${fmt(jsStats)} | ${fmt(eighS)} | ${fmt(jsStats + eighS)} | ${eigh.value.toFixed(6)} | ${ratio(jsStats + eighS)} |`);
-console.log(`| @vsd/eval fid(), method "cholesky" | ${fmt(jsStats)} | ${fmt(cholS)} | ${fmt(jsStats + cholS)} | ${chol.value.toFixed(6)} | ${ratio(jsStats + cholS)} |`);
+const ratio = (x: number) => (pyRes && !Number.isNaN(x) ? (x / pyTotal).toFixed(3) : "n/a");
+console.log(`\nFID from features: n = ${n} per side, d = ${d}; ${cpus().length} cores shared; load average (1/5/15 min) at start ${loadStart}`);
+console.log("| implementation | statistics (μ, Σ) | Fréchet distance | total (s) | FID | total / scipy total |");
+console.log("|---|---|---|---|---|---|");
+console.log(`| @vsd/eval fid(), default route "cholesky" (1 thread) | ${fmt(jsStats)} | ${fmt(cholS)} | ${fmt(jsStats + cholS)} | ${chol.value.toFixed(6)} | ${ratio(jsStats + cholS)} |`);
+if (eigh) console.log(`| @vsd/eval fid(), method "eigh" (1 thread) | ${fmt(jsStats)} | ${fmt(eighS)} | ${fmt(jsStats + eighS)} | ${eigh.value.toFixed(6)} | ${ratio(jsStats + eighS)} |`);
 if (pyRes) {
-  console.log(`| pytorch-fid path (numpy/scipy sqrtm) | ${fmt(pyRes.stats)} | ${fmt(pyRes.distance)} | ${fmt(pyTotal)} | ${pyRes.fid.toFixed(6)} | 1.00 |`);
-  console.log(`\n(ratio < 1 means faster than scipy) distance-only ratios: eigh ${(eighS / pyRes.distance).toFixed(2)}, cholesky ${(cholS / pyRes.distance).toFixed(2)}`);
-  console.log(`relative difference to scipy: eigh ${(Math.abs(eigh.value - pyRes.fid) / pyRes.fid).toExponential(2)}, cholesky ${(Math.abs(chol.value - pyRes.fid) / pyRes.fid).toExponential(2)}`);
-  console.log(`CPU seconds (all threads; fairer than wall time on a loaded machine): eigh route incl. statistics ${fmt(cpuS(cpu2))}, cholesky distance ${fmt(cpuS(cpu3))}, scipy path ${fmt(pyRes.cpu)}`);
+  console.log(`| pytorch-fid path: np.cov + scipy ${pyRes.scipy} sqrtm | ${fmt(pyRes.stats)} | ${fmt(pyRes.distance)} | ${fmt(pyTotal)} | ${pyRes.fid.toFixed(6)} | 1.000 |`);
+  console.log(`| (reference) np.cov + LAPACK Cholesky + eigvalsh, numpy ${pyRes.numpy} | ${fmt(pyRes.stats)} | ${fmt(pyRes.sym)} | ${fmt(pyRes.stats + pyRes.sym)} | ${pyRes.fidSym.toFixed(6)} | ${ratio(pyRes.stats + pyRes.sym)} |`);
+  const speed = pyTotal / (jsStats + cholS);
+  console.log(`\n@vsd/eval default route vs the pytorch-fid path: ${speed >= 1 ? `${speed.toFixed(2)}× faster` : `${(1 / speed).toFixed(2)}× slower`} (total wall time).`);
+  console.log(`Distance step alone: ${(pyRes.distance / cholS).toFixed(2)}× (scipy sqrtm ${fmt(pyRes.distance)} s vs ${fmt(cholS)} s); statistics alone: ${(jsStats / pyRes.stats).toFixed(2)}× scipy's time.`);
+  console.log(`Relative difference to scipy's FID: default ${(Math.abs(chol.value - pyRes.fid) / pyRes.fid).toExponential(2)}${eigh ? `, eigh ${(Math.abs(eigh.value - pyRes.fid) / pyRes.fid).toExponential(2)}` : ""}.`);
+  console.log(`CPU seconds (all threads): @vsd/eval default route ${fmt(cpuChol)}, scipy path ${fmt(pyRes.cpu)}, LAPACK reference ${fmt(pyRes.cpuSym)}.`);
 } else console.log(pyNote);
 
-// ---- 2. eigensolvers ----------------------------------------------------------------------
+console.log(`\n@vsd/eval default route by stage (a second run of the distance from the same statistics; s)`);
+console.log("| stage | time |");
+console.log("|---|---|");
+console.log(`| statistics of A (mean, centred rank-256 updates of Σ) | ${fmt(statsA)} |`);
+console.log(`| statistics of B | ${fmt(statsB)} |`);
+for (const [name, s] of stages) console.log(`| ${name} | ${fmt(s)} |`);
+console.log(`| distance, sum of stages | ${fmt(stages.reduce((a, [, s]) => a + s, 0))} |`);
+console.log(`(stage-run tr√ = ${check.toFixed(6)}, end-to-end ${chol.traceSqrtProduct.toFixed(6)}; load average now ${load()})`);
+
+// ---- 2. eigensolvers --------------------------------------------------------------------------
 const sub = new Float64Array(eigD * eigD);
 for (let i = 0; i < eigD; i++) for (let j = 0; j < eigD; j++) sub[i * eigD + j] = sa.sigma[i * d + j]!;
-let t = performance.now();
+t = performance.now();
 const ours = symmetricEigen(sub, eigD, { vectors: true });
-const oursS = (performance.now() - t) / 1000;
+const oursS = sec(t);
+t = performance.now();
+const oursValues = symmetricEigenvalues(sub, eigD);
+const oursValuesS = sec(t);
 const rows2D = Array.from({ length: eigD }, (_, i) => Array.from(sub.subarray(i * eigD, (i + 1) * eigD)));
 t = performance.now();
 const ml = new EigenvalueDecomposition(new Matrix(rows2D), { assumeSymmetric: true });
-const mlS = (performance.now() - t) / 1000;
+const mlS = sec(t);
 const mlVals = ml.realEigenvalues.slice().sort((p, q) => p - q);
 let maxDiff = 0;
-for (let i = 0; i < eigD; i++) maxDiff = Math.max(maxDiff, Math.abs(mlVals[i]! - ours.values[i]!));
-console.log(`\nSymmetric eigen-decomposition with vectors, d = ${eigD} (s)`);
-console.log("| implementation | time | ratio to ours |");
+let maxDiffValues = 0;
+for (let i = 0; i < eigD; i++) {
+  maxDiff = Math.max(maxDiff, Math.abs(mlVals[i]! - ours.values[i]!));
+  maxDiffValues = Math.max(maxDiffValues, Math.abs(oursValues[i]! - ours.values[i]!));
+}
+console.log(`\nSymmetric eigensolvers, d = ${eigD} (s)`);
+console.log("| implementation | with vectors | eigenvalues only |");
 console.log("|---|---|---|");
-console.log(`| @vsd/eval symmetricEigen | ${fmt(oursS)} | 1.00 |`);
-console.log(`| ml-matrix EigenvalueDecomposition | ${fmt(mlS)} | ${(mlS / oursS).toFixed(2)} |`);
-if (pyRes) console.log(`| numpy.linalg.eigh (LAPACK) | ${fmt(pyRes.eigh)} | ${(pyRes.eigh / oursS).toFixed(2)} |`);
-console.log(`max |Δ eigenvalue| ours vs ml-matrix: ${maxDiff.toExponential(2)}`);
+console.log(`| @vsd/eval symmetricEigen (tred2/tql2, JS) / symmetricEigenvalues (blocked, SIMD wasm) | ${fmt(oursS)} | ${oursValuesS.toFixed(3)} |`);
+console.log(`| ml-matrix EigenvalueDecomposition (JAMA port) | ${fmt(mlS)} | – |`);
+if (pyRes) console.log(`| numpy.linalg.eigh / eigvalsh (LAPACK) | ${fmt(pyRes.eigh)} | ${pyRes.eigvalsh.toFixed(3)} |`);
+console.log(`max |Δ eigenvalue|: ml-matrix vs ours ${maxDiff.toExponential(2)}, our two routes ${maxDiffValues.toExponential(2)}`);
 rmSync(dir, { recursive: true, force: true });

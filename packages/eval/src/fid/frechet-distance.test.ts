@@ -159,3 +159,19 @@ describe('method "cholesky" (pivoted Cholesky factor of Σ₁) agrees with "eigh
     expect(maxErr).toBeLessThan(1e-12);
   });
 });
+
+describe("threads", () => {
+  it("fid is bit-for-bit the same on 1 and 2 threads (d = 512: the products are split)", () => {
+    const d = 512;
+    const xa = hashFeatures(21, 700, d);
+    const xb = hashFeatures(22, 650, d, 1.1, 0.05);
+    const one = fidDetailed(xa, xb, d, { threads: 1 });
+    for (let rep = 0; rep < 2; rep++) {
+      const two = fidDetailed(xa, xb, d, { threads: 2 });
+      expect(two.raw).toBe(one.raw);
+      expect(two.traceSqrtProduct).toBe(one.traceSqrtProduct);
+    }
+    expect(one.value).toBeGreaterThan(0);
+    expect(() => fid(xa, xb, d, { threads: 0 })).toThrow(VsdError);
+  });
+});

@@ -5,7 +5,7 @@ import { CHOLESKY_BLOCK, paddedStride, pivotedCholeskyInPlace } from "../linalg/
 import { symmetrize } from "../linalg/row-dots.js";
 import { symmetricEigen } from "../linalg/symmetric-eigen.js";
 import { tridiagonalWorkspace } from "../linalg/tridiagonalize.js";
-import { createF64Kernels } from "../linalg/wasm/f64-kernels.js";
+import { createF64Kernels, type F64Kernels } from "../linalg/wasm/f64-kernels.js";
 
 /** Options of the Fréchet distance. */
 export interface FrechetOptions {
@@ -19,6 +19,12 @@ export interface FrechetOptions {
    * @default "cholesky"
    */
   readonly method?: "eigh" | "cholesky";
+  /**
+   * Threads for the float64 kernels (this one included; helpers are Node worker
+   * threads on the same shared memory). The result is bit-for-bit the same for any
+   * count. @default the `VSD_WASM_THREADS` environment variable, else every available CPU
+   */
+  readonly threads?: number;
 }
 
 /** Everything behind one Fréchet distance, for reports and debugging. */
@@ -109,7 +115,25 @@ export function frechetDistanceDetailed(
   // eigenvalues of Σ₁^½ Σ₂ Σ₁^½, where Σ₂' is Σ₂ in that basis. All of it runs on
   // the float64 SIMD kernels, in one memory: G, Σ₂' (reused for M), W = G Σ₂'.
   const ld = paddedStride(d);
-  const k = createF64Kernels(3 * ld * ld + 2 * CONGRUENCE_BLOCK * ld + tridiagonalWorkspace(d) + 64);
+  const k = createF64Kernels(3 * ld * ld + 2 * CONGRUENCE_BLOCK * ld + tridiagonalWorkspace(d) + 64, options);
+  try {
+    return distanceOnKernels(k, s1, s2, d, ld, options.method ?? "cholesky", meanTerm, traceSigma1, traceSigma2);
+  } finally {
+    k.dispose();
+  }
+}
+
+function distanceOnKernels(
+  k: F64Kernels,
+  s1: Float64Array,
+  s2: Float64Array,
+  d: number,
+  ld: number,
+  method: "eigh" | "cholesky",
+  meanTerm: number,
+  traceSigma1: number,
+  traceSigma2: number,
+): FrechetDistanceDetails {
   const g = k.alloc(ld * ld);
   const s = k.alloc(ld * ld);
   const w = k.alloc(ld * ld);
@@ -122,7 +146,6 @@ export function frechetDistanceDetailed(
   let clamped = 0;
   let r: number;
   let minEigenSigma1: number;
-  const method = options.method ?? "cholesky";
   if (method === "eigh") {
     const eig1 = symmetricEigen(s1, d, { vectors: true });
     const vectors = eig1.vectors!;
@@ -216,8 +239,8 @@ export function fidDetailed(
   dim: number,
   options: FrechetOptions = {},
 ): FidDetails {
-  const a = featureStatistics(featuresA, dim);
-  const b = featureStatistics(featuresB, dim);
+  const a = featureStatistics(featuresA, dim, options);
+  const b = featureStatistics(featuresB, dim, options);
   const details = frechetDistanceDetailed(a.mu, a.sigma, b.mu, b.sigma, options);
   return { ...details, nA: a.n, nB: b.n, rankDeficient: a.n <= dim || b.n <= dim };
 }

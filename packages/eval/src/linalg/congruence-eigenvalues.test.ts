@@ -34,7 +34,11 @@ function viaKernels(g: Float64Array, r: number, s: Float64Array, d: number, trap
   buf.m = buf.s; // M reuses S's memory, as in the Fréchet distance
   for (let i = 0; i < r; i++) k.f64.set(g.subarray(i * d, i * d + d), buf.g / 8 + i * ld);
   for (let i = 0; i < d; i++) k.f64.set(s.subarray(i * d, i * d + d), buf.s / 8 + i * ld);
-  return congruenceEigenvalues(k, buf, r, d, ld, trapezoidal);
+  try {
+    return congruenceEigenvalues(k, buf, r, d, ld, trapezoidal);
+  } finally {
+    k.dispose();
+  }
 }
 
 describe("congruenceEigenvalues: spectrum of G·S·Gᵀ", () => {

@@ -21,13 +21,38 @@ export const CONGRUENCE_BLOCK = 256;
  */
 export function congruenceEigenvalues(
   k: F64Kernels,
-  buffers: { g: number; s: number; w: number; m: number; packA: number; packB: number; work: number },
+  buffers: CongruenceBuffers,
   r: number,
   d: number,
   ld: number,
   trapezoidal: boolean,
 ): Float64Array {
-  const { g, s, w, m, packA, packB, work } = buffers;
+  congruenceProduct(k, buffers, r, d, ld, trapezoidal);
+  const { diag, off } = tridiagonalizeInPlace(k, buffers.m, r, ld, buffers.work);
+  return tridiagonalEigenvalues(diag, off);
+}
+
+/** Kernel-memory byte addresses used by {@link congruenceEigenvalues}. */
+export interface CongruenceBuffers {
+  readonly g: number;
+  readonly s: number;
+  readonly w: number;
+  readonly m: number;
+  readonly packA: number;
+  readonly packB: number;
+  readonly work: number;
+}
+
+/** The first half of {@link congruenceEigenvalues}: the upper triangle of M = G·S·Gᵀ into `m`. */
+export function congruenceProduct(
+  k: F64Kernels,
+  buffers: CongruenceBuffers,
+  r: number,
+  d: number,
+  ld: number,
+  trapezoidal: boolean,
+): void {
+  const { g, s, w, m, packA, packB } = buffers;
   const f = k.f64;
   const KC = CONGRUENCE_BLOCK;
   const dTiles = Math.ceil(d / TILE);
@@ -48,6 +73,4 @@ export function congruenceEigenvalues(
     packPanels(f, packB / 8, f, g / 8 + j0, ld, 1, cols, kc); // G[col][j0 + q]
     k.gebp(packA, packB, kc, m, ld * 8, Math.ceil(r / TILE), Math.ceil(cols / TILE), 0, 1);
   }
-  const { diag, off } = tridiagonalizeInPlace(k, m, r, ld, work);
-  return tridiagonalEigenvalues(diag, off);
 }

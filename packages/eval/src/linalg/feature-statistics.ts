@@ -1,6 +1,6 @@
 import { VsdError } from "@vsd/core";
 import { mirrorUpper } from "./row-dots.js";
-import { createF64Kernels, roundUpToTile, TILE } from "./wasm/f64-kernels.js";
+import { createF64Kernels, type F64KernelOptions, type F64Kernels, roundUpToTile, TILE } from "./wasm/f64-kernels.js";
 
 /** Mean and covariance of a set of feature vectors (the Gaussian FID compares). */
 export interface FeatureStatistics {
@@ -44,9 +44,10 @@ const SAMPLE_BLOCK = 256;
  * Σ = XcᵀXc/(N−1) with Xc the centred features (centred in float64 first, like
  * np.cov), accumulated over blocks of samples as rank-k updates of the upper
  * triangle (BLAS dsyrk) with the float64 SIMD kernel of ./wasm/f64-kernels.ts,
- * then mirrored.
+ * then mirrored. `threads`: see {@link createF64Kernels}; the result is the same
+ * for any count.
  */
-export function featureStatistics(features: ArrayLike<number>, dim: number): FeatureStatistics {
+export function featureStatistics(features: ArrayLike<number>, dim: number, options: F64KernelOptions = {}): FeatureStatistics {
   const n = checkFeatures(features, dim);
   const mu = new Float64Array(dim);
   for (let i = 0; i < n; i++) {
@@ -57,7 +58,23 @@ export function featureStatistics(features: ArrayLike<number>, dim: number): Fea
 
   const dp = roundUpToTile(dim);
   const kb = Math.min(SAMPLE_BLOCK, n);
-  const k = createF64Kernels(dp * dp + dp * kb + 8);
+  const k = createF64Kernels(dp * dp + dp * kb + 8, options);
+  try {
+    return covarianceInto(k, features, n, dim, mu, dp, kb);
+  } finally {
+    k.dispose();
+  }
+}
+
+function covarianceInto(
+  k: F64Kernels,
+  features: ArrayLike<number>,
+  n: number,
+  dim: number,
+  mu: Float64Array,
+  dp: number,
+  kb: number,
+): FeatureStatistics {
   const c = k.alloc(dp * dp);
   const pack = k.alloc(dp * kb);
   const f64 = k.f64;

@@ -1,4 +1,4 @@
-import { createF64Kernels, type F64Kernels, roundUpToTile, packPanels, TILE } from "./wasm/f64-kernels.js";
+import { createF64Kernels, type F64KernelOptions, type F64Kernels, roundUpToTile, packPanels, TILE } from "./wasm/f64-kernels.js";
 
 /** Result of {@link pivotedCholesky}: Σ ≈ P·L·Lᵀ·Pᵀ with L lower-trapezoidal d×r. */
 export interface PivotedCholesky {
@@ -134,17 +134,21 @@ function swapSymmetric(f: Float64Array, a0: number, lda: number, d: number, jj: 
  * does not modify it. Blocked, with the trailing updates in the float64 SIMD
  * kernel ({@link pivotedCholeskyInPlace}).
  */
-export function pivotedCholesky(matrix: ArrayLike<number>, d: number, tol?: number): PivotedCholesky {
+export function pivotedCholesky(matrix: ArrayLike<number>, d: number, tol?: number, options: F64KernelOptions = {}): PivotedCholesky {
   const lda = paddedStride(d);
-  const k = createF64Kernels(lda * lda + NB * lda + 8);
-  const a = k.alloc(lda * lda);
-  const pack = k.alloc(NB * lda);
-  const a0 = a / 8;
-  for (let i = 0; i < d; i++) {
-    for (let j = i; j < d; j++) k.f64[a0 + i * lda + j] = matrix[i * d + j]!;
+  const k = createF64Kernels(lda * lda + NB * lda + 8, options);
+  try {
+    const a = k.alloc(lda * lda);
+    const pack = k.alloc(NB * lda);
+    const a0 = a / 8;
+    for (let i = 0; i < d; i++) {
+      for (let j = i; j < d; j++) k.f64[a0 + i * lda + j] = matrix[i * d + j]!;
+    }
+    const { rank, perm } = pivotedCholeskyInPlace(k, a, d, lda, pack, tol);
+    const factorT = new Float64Array(rank * d);
+    for (let q = 0; q < rank; q++) factorT.set(k.f64.subarray(a0 + q * lda, a0 + q * lda + d), q * d);
+    return { rank, factorT, perm };
+  } finally {
+    k.dispose();
   }
-  const { rank, perm } = pivotedCholeskyInPlace(k, a, d, lda, pack, tol);
-  const factorT = new Float64Array(rank * d);
-  for (let q = 0; q < rank; q++) factorT.set(k.f64.subarray(a0 + q * lda, a0 + q * lda + d), q * d);
-  return { rank, factorT, perm };
 }

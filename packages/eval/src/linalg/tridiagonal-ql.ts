@@ -2,6 +2,24 @@ import { VsdError } from "@vsd/core";
 
 const MAX_SWEEPS_PER_VALUE = 60;
 
+/**
+ * √(a² + b²) without spurious overflow/underflow, as LAPACK dlapy2 (scaled only
+ * at extreme magnitudes). V8's Math.hypot is several times slower, and QL calls
+ * this O(n²) times.
+ */
+function hypot(a: number, b: number): number {
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  const m = x > y ? x : y;
+  if (m > 1e150 || m < 1e-150) {
+    if (m === 0 || m === Infinity || Number.isNaN(m)) return m + x + y;
+    const u = x / m;
+    const v = y / m;
+    return m * Math.sqrt(u * u + v * v);
+  }
+  return Math.sqrt(x * x + y * y);
+}
+
 /** Implicit QL iterations on the tridiagonal (tql2; tql1 when `v` is absent). */
 export function tql(d: Float64Array, e: Float64Array, n: number, v: Float64Array | undefined): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
@@ -24,7 +42,7 @@ export function tql(d: Float64Array, e: Float64Array, n: number, v: Float64Array
         }
         let g = d[l]!;
         let p = (d[l + 1]! - g) / (2 * e[l]!);
-        let r = Math.hypot(p, 1);
+        let r = hypot(p, 1);
         if (p < 0) r = -r;
         d[l] = e[l]! / (p + r);
         d[l + 1] = e[l]! * (p + r);
@@ -45,7 +63,7 @@ export function tql(d: Float64Array, e: Float64Array, n: number, v: Float64Array
           s2 = s;
           g = c * e[i]!;
           h = c * p;
-          r = Math.hypot(p, e[i]!);
+          r = hypot(p, e[i]!);
           e[i + 1] = s * r;
           s = e[i]! / r;
           c = p / r;

@@ -1,5 +1,5 @@
 import { VsdError } from "@vsd/core";
-import { createF64Kernels, type F64Kernels, packPanels, TILE } from "./wasm/f64-kernels.js";
+import { createF64Kernels, type F64KernelOptions, type F64Kernels, packPanels, TILE } from "./wasm/f64-kernels.js";
 import { paddedStride } from "./pivoted-cholesky.js";
 import { tridiagonalEigenvalues } from "./tridiagonal-ql.js";
 
@@ -118,26 +118,33 @@ export function tridiagonalizeInPlace(
  * Eigenvalues (ascending) of a real symmetric n×n matrix, without eigenvectors:
  * blocked Householder tridiagonalisation ({@link tridiagonalizeInPlace}), then
  * implicit QL on the tridiagonal. Reads the upper triangle of the row-major
- * input (pass a symmetrised matrix); does not modify it.
+ * input (pass a symmetrised matrix); does not modify it. `threads`: see
+ * {@link createF64Kernels}; the result is the same for any count.
  *
  * @throws VsdError `INVALID_SHAPE` on a size mismatch, `NON_FINITE` on NaN/±∞.
  */
-export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
+export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number, options: F64KernelOptions = {}): Float64Array {
   if (!Number.isInteger(n) || n < 1 || matrix.length !== n * n) {
     throw new VsdError("INVALID_SHAPE", `symmetricEigenvalues: expected ${n}×${n} = ${n * n} entries, got ${matrix.length}.`);
   }
   const lda = paddedStride(n);
-  const k = createF64Kernels(lda * lda + tridiagonalWorkspace(n) + 8);
-  const a = k.alloc(lda * lda);
-  const work = k.alloc(tridiagonalWorkspace(n));
-  const a0 = a / 8;
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
       const v = matrix[i * n + j]!;
       if (!Number.isFinite(v)) throw new VsdError("NON_FINITE", `symmetricEigenvalues: entry ${i * n + j} is ${v}.`);
-      k.f64[a0 + i * lda + j] = v;
     }
   }
-  const { diag, off } = tridiagonalizeInPlace(k, a, n, lda, work);
-  return tridiagonalEigenvalues(diag, off);
+  const k = createF64Kernels(lda * lda + tridiagonalWorkspace(n) + 8, options);
+  try {
+    const a = k.alloc(lda * lda);
+    const work = k.alloc(tridiagonalWorkspace(n));
+    const a0 = a / 8;
+    for (let i = 0; i < n; i++) {
+      for (let j = i; j < n; j++) k.f64[a0 + i * lda + j] = matrix[i * n + j]!;
+    }
+    const { diag, off } = tridiagonalizeInPlace(k, a, n, lda, work);
+    return tridiagonalEigenvalues(diag, off);
+  } finally {
+    k.dispose();
+  }
 }

@@ -1,3 +1,4 @@
+import { VsdError } from "@vsd/core";
 import { describe, expect, it } from "vitest";
 import { assembleModule } from "./assemble.js";
 import { wasmApi } from "./wasm-api.js";
@@ -84,7 +85,7 @@ describe("symvUpper, dot, axpy", () => {
       for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) upper[i * n + j] = Number.NaN; // must not be read
       const x = values(n, 3 * n + 1);
       const y0 = values(n, 5 * n + 2);
-      const k = createF64Kernels(n * n + 3 * n + 16);
+      const k = createF64Kernels(n * n + 3 * n + 16, { threads: 1 });
       const a = k.alloc(n * n);
       const px = k.alloc(n);
       const py = k.alloc(n);
@@ -117,6 +118,60 @@ describe("symvUpper, dot, axpy", () => {
       expect(axErr).toBe(0);
     });
   }
+});
+
+describe("helper threads", () => {
+  it("split products equal the one-thread results bit for bit", () => {
+    const m = 403; // not a multiple of the tile; upper triangle × 512 ≈ 42M multiply-adds (split)
+    const kc = 512;
+    const mp = roundUpToTile(m);
+    const a = values(m * kc, 1);
+    const setup = (threads: number) => {
+      const k = createF64Kernels(mp * kc + mp * mp + 64, { threads });
+      const pa = k.alloc(mp * kc);
+      const c = k.alloc(mp * mp);
+      packPanels(k.f64, pa / 8, a, 0, kc, 1, m, kc);
+      const run = () => {
+        k.f64.fill(0, c / 8, c / 8 + mp * mp);
+        k.gebp(pa, pa, kc, c, mp * 8, mp / 4, mp / 4, 0, 1); // upper triangle: rows of unequal work
+        return { c: Float64Array.from(k.f64.subarray(c / 8, c / 8 + mp * mp)) };
+      };
+      return { k, run };
+    };
+    const one = setup(1);
+    const want = one.run();
+    one.k.dispose();
+    expect(one.k.helperTasks).toBe(0);
+    // The helper starts asynchronously and takes tasks only once it runs: repeat
+    // (bounded) until it has done some, checking every result on the way.
+    const two = setup(2);
+    const started = Date.now();
+    let rounds = 0;
+    try {
+      while (rounds < 3 || (two.k.helperTasks === 0 && Date.now() - started < 20_000)) {
+        expect(two.run().c).toEqual(want.c);
+        rounds++;
+      }
+      expect(two.k.helperTasks).toBeGreaterThan(0);
+    } finally {
+      two.k.dispose();
+    }
+    // …and the product is right: C[i][j] = Σ_k A[i][k]·A[j][k] on and above the diagonal tiles.
+    let maxErr = 0;
+    for (let i = 0; i < m; i += 17) {
+      for (let j = i; j < m; j += 13) {
+        let s = 0;
+        for (let q = 0; q < kc; q++) s += a[i * kc + q]! * a[j * kc + q]!;
+        maxErr = Math.max(maxErr, Math.abs(want.c[i * mp + j]! - s));
+      }
+    }
+    expect(maxErr).toBeLessThan(1e-12 * kc);
+  });
+
+  it("rejects bad thread counts", () => {
+    expect(() => createF64Kernels(8, { threads: 0 })).toThrow(/threads must be an integer/);
+    expect(() => createF64Kernels(8, { threads: 1.5 })).toThrow(VsdError);
+  });
 });
 
 describe("createF64Kernels", () => {

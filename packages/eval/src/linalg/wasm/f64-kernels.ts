@@ -1,5 +1,6 @@
 import { VsdError } from "@vsd/core";
 import { assembleModule, type ValType, type WasmFunctionSource } from "./assemble.js";
+import { KernelOp, KernelThreads, MAX_TASKS, resolveKernelThreads } from "./kernel-threads.js";
 import { wasmApi, type WasmModule } from "./wasm-api.js";
 
 /**
@@ -19,8 +20,8 @@ import { wasmApi, type WasmModule } from "./wasm-api.js";
 export const TILE = 4;
 
 /**
- * gebp(a, b, kc, c, ldc, nIP, nJP, shift, alpha): for output tiles (ip, jp) with
- * ip < nIP, max(0, ⌊(4·ip + shift)/4⌋) ≤ jp < nJP:
+ * gebp(a, b, kc, c, ldc, ip0, ip1, nJP, shift, alpha): for output tiles (ip, jp) with
+ * ip0 ≤ ip < ip1, max(0, ⌊(4·ip + shift)/4⌋) ≤ jp < nJP:
  *   C[4ip + r][4jp + s] += alpha · Σ_k A_ip[k][r] · B_jp[k][s]
  * where A_ip (B_jp) is the ip-th (jp-th) packed panel: kc × 4 doubles, k-major,
  * panels contiguous (panel stride 32·kc bytes). C is row-major with row stride ldc
@@ -53,10 +54,10 @@ function gebpSource(): WasmFunctionSource {
   }
   const body = `
     local.get $kc i32.const 1 i32.lt_s br_if 0
-    i32.const 0 local.set $ip
+    local.get $ip0 local.set $ip
     block $idone
     loop $i
-      local.get $ip local.get $nIP i32.ge_s br_if $idone
+      local.get $ip local.get $ip1 i32.ge_s br_if $idone
       local.get $a local.get $ip local.get $kc i32.mul i32.const 32 i32.mul i32.add local.set $apanel
       local.get $ip i32.const 4 i32.mul local.get $shift i32.add i32.const 4 i32.div_s local.set $jp
       local.get $jp i32.const 0 i32.lt_s if i32.const 0 local.set $jp end
@@ -86,7 +87,7 @@ function gebpSource(): WasmFunctionSource {
     name: "gebp",
     params: [
       ["a", "i32"], ["b", "i32"], ["kc", "i32"], ["c", "i32"], ["ldc", "i32"],
-      ["nIP", "i32"], ["nJP", "i32"], ["shift", "i32"], ["alpha", "f64"],
+      ["ip0", "i32"], ["ip1", "i32"], ["nJP", "i32"], ["shift", "i32"], ["alpha", "f64"],
     ],
     locals: [
       ["ip", "i32"], ["jp", "i32"], ["apanel", "i32"], ["pa", "i32"], ["pb", "i32"], ["end", "i32"], ["row", "i32"],
@@ -97,8 +98,9 @@ function gebpSource(): WasmFunctionSource {
 }
 
 /**
- * symvUpper(a, lda, n, x, y): y += A·x for a symmetric n×n A given by its upper
- * triangle in row-major rows (a[i][j], j ≥ i; row stride lda bytes). One pass over
+ * symvUpper(a, lda, n, i0, i1, x, y): y += (rows i0 … i1−1 of the triangle)·x, for a
+ * symmetric n×n A given by its upper triangle in row-major rows (a[i][j], j ≥ i;
+ * row stride lda bytes); i0 = 0, i1 = n gives y += A·x. One pass over
  * the triangle: row i contributes its dot with x to y[i] and its axpy with x[i]
  * to y[i+1..] (the symmetric half), so each stored entry is read once. Two rows
  * and four columns per step, with four independent accumulators, so the loop is
@@ -106,19 +108,46 @@ function gebpSource(): WasmFunctionSource {
  */
 function symvUpperSource(): WasmFunctionSource {
   const body = `
-    i32.const 0 local.set $i
+    local.get $i0 local.set $i
     block $done
     loop $pairs
-      local.get $i i32.const 1 i32.add local.get $n i32.ge_s
+      local.get $i i32.const 1 i32.add local.get $i1 i32.ge_s
       if
-        ;; a last single row: only its diagonal is left
-        local.get $i local.get $n i32.lt_s
+        ;; one row left in the range: row i, columns i … n−1
+        local.get $i local.get $i1 i32.lt_s
         if
+          local.get $a local.get $i local.get $lda i32.mul i32.add local.get $i i32.const 8 i32.mul i32.add local.set $p0
+          local.get $x local.get $i i32.const 8 i32.mul i32.add local.set $px
+          local.get $px f64.load local.set $xi0
+          local.get $xi0 f64x2.splat local.set $xv0
+          local.get $p0 f64.load local.get $xi0 f64.mul local.set $s0
+          f64.const 0 f64x2.splat local.set $v0a
+          local.get $p0 i32.const 8 i32.add local.set $p0
+          local.get $px i32.const 8 i32.add local.set $px
+          local.get $y local.get $i i32.const 1 i32.add i32.const 8 i32.mul i32.add local.set $py
+          local.get $n local.get $i i32.sub i32.const 1 i32.sub local.set $m
+          local.get $p0 local.get $m i32.const -2 i32.and i32.const 8 i32.mul i32.add local.set $end
+          local.get $p0 local.get $end i32.lt_u
+          if
+            loop $v1
+              local.get $p0 v128.load align=8 local.set $a0
+              local.get $v0a local.get $a0 local.get $px v128.load align=8 f64x2.mul f64x2.add local.set $v0a
+              local.get $py local.get $py v128.load align=8 local.get $a0 local.get $xv0 f64x2.mul f64x2.add v128.store align=8
+              local.get $p0 i32.const 16 i32.add local.set $p0
+              local.get $px i32.const 16 i32.add local.set $px
+              local.get $py i32.const 16 i32.add local.set $py
+              local.get $p0 local.get $end i32.lt_u br_if $v1
+            end
+          end
+          local.get $m i32.const 1 i32.and
+          if
+            local.get $p0 f64.load local.set $aj0
+            local.get $s0 local.get $aj0 local.get $px f64.load f64.mul f64.add local.set $s0
+            local.get $py local.get $py f64.load local.get $aj0 local.get $xi0 f64.mul f64.add f64.store
+          end
           local.get $y local.get $i i32.const 8 i32.mul i32.add local.tee $py
-          local.get $py f64.load
-          local.get $a local.get $i local.get $lda i32.mul i32.add local.get $i i32.const 8 i32.mul i32.add f64.load
-          local.get $x local.get $i i32.const 8 i32.mul i32.add f64.load
-          f64.mul f64.add f64.store
+          local.get $py f64.load local.get $s0 f64.add local.get $v0a f64x2.extract_lane 0 f64.add local.get $v0a f64x2.extract_lane 1 f64.add
+          f64.store
         end
         br $done
       end
@@ -199,7 +228,7 @@ function symvUpperSource(): WasmFunctionSource {
     end`;
   return {
     name: "symvUpper",
-    params: [["a", "i32"], ["lda", "i32"], ["n", "i32"], ["x", "i32"], ["y", "i32"]],
+    params: [["a", "i32"], ["lda", "i32"], ["n", "i32"], ["i0", "i32"], ["i1", "i32"], ["x", "i32"], ["y", "i32"]],
     locals: [
       ["i", "i32"], ["m", "i32"], ["p0", "i32"], ["p1", "i32"], ["px", "i32"], ["py", "i32"], ["end", "i32"],
       ["xi0", "f64"], ["xi1", "f64"], ["a01", "f64"], ["s0", "f64"], ["s1", "f64"], ["aj0", "f64"], ["aj1", "f64"], ["xj", "f64"],
@@ -266,66 +295,137 @@ function axpySource(): WasmFunctionSource {
 }
 
 interface KernelExports {
-  gebp(a: number, b: number, kc: number, c: number, ldc: number, nIP: number, nJP: number, shift: number, alpha: number): void;
-  symvUpper(a: number, lda: number, n: number, x: number, y: number): void;
+  gebp(a: number, b: number, kc: number, c: number, ldc: number, ip0: number, ip1: number, nJP: number, shift: number, alpha: number): void;
+  symvUpper(a: number, lda: number, n: number, i0: number, i1: number, x: number, y: number): void;
   dot(x: number, y: number, n: number): number;
   axpy(alpha: number, x: number, y: number, n: number): void;
 }
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // wasm32: 4 GiB
+/**
+ * Multiply-adds below which a product is not split across threads. A hand-off
+ * costs ~10–50 µs, but on a loaded machine a helper can be preempted mid-task
+ * and the caller then waits for up to a scheduler time slice (~ms): only jobs
+ * of many milliseconds are worth splitting. (The symmetric matrix–vector products
+ * of the tridiagonalisation, ~2 ms each at n = 2048, are therefore not split.)
+ */
+const PARALLEL_MIN_MADDS = 1 << 25;
+/** Tasks per thread a split product is cut into. */
+const CHUNKS_PER_THREAD = 8;
 
 let compiled: WasmModule | undefined;
 
 function kernelModule(): WasmModule {
   if (compiled === undefined) {
-    const bytes = assembleModule([gebpSource(), symvUpperSource(), dotSource(), axpySource()], { initialPages: 1 });
+    const bytes = assembleModule([gebpSource(), symvUpperSource(), dotSource(), axpySource()], {
+      initialPages: 1,
+      maximumPages: MAX_PAGES,
+      shared: true,
+    });
     try {
       compiled = new wasmApi.Module(bytes);
     } catch (cause) {
-      throw new VsdError("NOT_SUPPORTED", "float64 kernels need WebAssembly with SIMD (Node ≥ 16.4, current browsers).", { cause });
+      throw new VsdError("NOT_SUPPORTED", "float64 kernels need WebAssembly SIMD and threads (Node ≥ 16.4).", { cause });
     }
   }
   return compiled;
 }
 
-/** A kernel instance over its own memory with a bump allocator (addresses in bytes). */
-export interface F64Kernels extends KernelExports {
+/** A kernel instance over its own shared memory with a bump allocator (addresses in bytes). */
+export interface F64Kernels {
   /** View of the whole memory; `f64[addr / 8]` is the double at byte address `addr`. */
   readonly f64: Float64Array;
+  /** Threads the products may use (this one included). */
+  readonly threads: number;
+  /** Kernel calls completed by helper threads so far. */
+  readonly helperTasks: number;
   /** Reserves `doubles` zeroed doubles, 16-byte aligned; returns the byte address. */
   alloc(doubles: number): number;
+  /**
+   * The packed product of {@link gebpSource} over tiles ip < nIP, split into
+   * row ranges of equal work across the threads (each tile is computed by one
+   * thread, identically, so results do not depend on the thread count).
+   */
+  gebp(a: number, b: number, kc: number, c: number, ldc: number, nIP: number, nJP: number, shift: number, alpha: number): void;
+  /** y += A·x for the symmetric n×n A of {@link symvUpperSource} (lda in bytes; this thread). */
+  symvUpper(a: number, lda: number, n: number, x: number, y: number): void;
+  dot(x: number, y: number, n: number): number;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+  /** Ends helper threads; the memory is garbage once unreferenced. */
+  dispose(): void;
+}
+
+/** Options of {@link createF64Kernels}. */
+export interface F64KernelOptions {
+  /** Threads for the products (1 = this thread only). @default the VSD_WASM_THREADS environment variable, else every available CPU */
+  readonly threads?: number;
 }
 
 /**
- * Instantiates the kernels over a fresh memory of at least `doubles` doubles
- * (sum of what the caller will `alloc`, plus 2 per allocation for alignment).
+ * Instantiates the kernels over a fresh shared memory of at least `doubles`
+ * doubles (sum of what the caller will `alloc`, plus 2 per allocation for
+ * alignment). Helper threads start at the first product large enough to split;
+ * call `dispose()` when done.
  *
  * @throws VsdError `NOT_SUPPORTED` when that exceeds the 4 GiB of wasm32 memory or
- *   the runtime lacks WebAssembly SIMD.
+ *   the runtime lacks WebAssembly SIMD/threads; `INVALID_ARGUMENT` for a bad
+ *   thread count.
  */
-export function createF64Kernels(doubles: number): F64Kernels {
+export function createF64Kernels(doubles: number, options: F64KernelOptions = {}): F64Kernels {
+  const threads = resolveKernelThreads(options.threads);
   const bytes = doubles * 8 + 64;
   const pages = Math.ceil(bytes / PAGE);
   if (!(pages <= MAX_PAGES)) {
     throw new VsdError("NOT_SUPPORTED", `float64 kernels: ${(bytes / 2 ** 30).toFixed(2)} GiB exceeds the 4 GiB of WebAssembly memory.`);
   }
-  const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
-  const exports = new wasmApi.Instance(kernelModule(), { env: { memory } }).exports as unknown as KernelExports;
+  const module = kernelModule();
+  const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
+  const exports = new wasmApi.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
   const f64 = new Float64Array(memory.buffer);
+  const pool = new KernelThreads(module, memory, threads - 1);
+  const gebpHere = (t: readonly number[], alpha: number): void =>
+    exports.gebp(t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, t[5]!, t[6]!, t[7]!, t[8]!, alpha);
   let top = 16;
   return {
     f64,
+    threads,
+    get helperTasks() {
+      return pool.helperTasks;
+    },
     alloc(n: number): number {
       const addr = top;
       top += Math.ceil((n * 8) / 16) * 16;
       if (top > memory.buffer.byteLength) throw new Error(`F64Kernels.alloc: out of the ${memory.buffer.byteLength} reserved bytes`);
       return addr;
     },
-    gebp: exports.gebp,
-    symvUpper: exports.symvUpper,
+    gebp(a, b, kc, c, ldc, nIP, nJP, shift, alpha) {
+      const first = (ip: number): number => Math.max(0, Math.trunc((TILE * ip + shift) / TILE));
+      let tiles = 0;
+      for (let ip = 0; ip < nIP; ip++) tiles += Math.max(0, nJP - first(ip));
+      if (threads === 1 || tiles * kc * TILE * TILE < PARALLEL_MIN_MADDS) {
+        exports.gebp(a, b, kc, c, ldc, 0, nIP, nJP, shift, alpha);
+        return;
+      }
+      // Row ranges of about equal work, several per thread so that a helper
+      // that is slow to run leaves its share to the others.
+      const parts = Math.min(nIP, CHUNKS_PER_THREAD * threads, MAX_TASKS);
+      const tasks: number[][] = [];
+      let done = 0;
+      let start = 0;
+      for (let ip = 0; ip < nIP; ip++) {
+        done += Math.max(0, nJP - first(ip));
+        if (done >= (tiles * (tasks.length + 1)) / parts || ip === nIP - 1) {
+          tasks.push([a, b, kc, c, ldc, start, ip + 1, nJP, shift]);
+          start = ip + 1;
+        }
+      }
+      pool.run(KernelOp.gebp, tasks, [alpha], (t) => gebpHere(t, alpha));
+    },
+    symvUpper: (a, lda, n, x, y) => exports.symvUpper(a, lda, n, 0, n, x, y),
     dot: exports.dot,
     axpy: exports.axpy,
+    dispose: () => pool.dispose(),
   };
 }
 

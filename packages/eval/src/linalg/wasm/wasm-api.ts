@@ -4,14 +4,14 @@
  * approach as core's wasm-api.ts, which does not cover Memory).
  */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
 }
 export type WasmModule = object;
 export interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
 interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => WasmInstance;
   validate(bytes: Uint8Array): boolean;
