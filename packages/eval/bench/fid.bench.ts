@@ -29,6 +29,7 @@ import { symmetricEigen } from "../src/linalg/symmetric-eigen.js";
 import { tridiagonalEigenvalues } from "../src/linalg/tridiagonal-ql.js";
 import { symmetricEigenvalues, tridiagonalizeInPlace, tridiagonalWorkspace } from "../src/linalg/tridiagonalize.js";
 import { createF64Kernels } from "../src/linalg/wasm/f64-kernels.js";
+import { resolveKernelThreads } from "../src/linalg/wasm/kernel-threads.js";
 
 const n = Number(process.env.FID_BENCH_N ?? 5000);
 const d = Number(process.env.FID_BENCH_D ?? 2048);
@@ -97,28 +98,29 @@ if (r.status === 0) pyRes = JSON.parse(r.stdout.trim().split("\n").pop()!) as Py
 else pyNote = `numpy/scipy rows skipped: ${(r.stderr || r.error?.message || "python3 failed").split("\n").slice(-2).join(" ")}`;
 
 const sec = (from: number) => (performance.now() - from) / 1000;
-const cpuSec = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+const cpuSec = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6; // includes helper threads
 
 // ---- 1. @vsd/eval end to end --------------------------------------------------------------
-const cpu0 = process.cpuUsage();
-let t = performance.now();
-const sa = featureStatistics(xa, d);
-const statsA = sec(t);
-t = performance.now();
-const sb = featureStatistics(xb, d);
-const statsB = sec(t);
-t = performance.now();
-const chol = frechetDistanceDetailed(sa.mu, sa.sigma, sb.mu, sb.sigma);
-const cholS = sec(t);
-const cpuChol = cpuSec(process.cpuUsage(cpu0));
-let eigh: { value: number } | undefined;
-let eighS = Number.NaN;
-if (withEigh) {
-  t = performance.now();
-  eigh = frechetDistanceDetailed(sa.mu, sa.sigma, sb.mu, sb.sigma, { method: "eigh" });
-  eighS = sec(t);
+const threads = resolveKernelThreads();
+/** featureStatistics ×2 + frechetDistanceDetailed — what fidDetailed() runs — timed per step. */
+function timeFid(options: { threads: number; method?: "eigh" | "cholesky" }) {
+  const cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  const a = featureStatistics(xa, d, options);
+  const statsA = sec(t0);
+  t0 = performance.now();
+  const b = featureStatistics(xb, d, options);
+  const statsB = sec(t0);
+  t0 = performance.now();
+  const det = frechetDistanceDetailed(a.mu, a.sigma, b.mu, b.sigma, options);
+  return { a, b, statsA, statsB, stats: statsA + statsB, distance: sec(t0), det, cpu: cpuSec(process.cpuUsage(cpu0)) };
 }
-const jsStats = statsA + statsB;
+const main = timeFid({ threads });
+const single = threads > 1 ? timeFid({ threads: 1 }) : undefined;
+const eigh = withEigh ? timeFid({ threads, method: "eigh" }) : undefined;
+const { a: sa, b: sb, statsA, statsB } = main;
+const chol = main.det;
+let t = performance.now();
 
 // ---- the default route again, stage by stage (same calls as frechetDistanceDetailed) ------
 const stages: [string, number][] = [];
@@ -126,7 +128,7 @@ t = performance.now();
 const s1 = symmetrize(sa.sigma, d);
 const s2 = symmetrize(sb.sigma, d);
 const ld = paddedStride(d);
-const k = createF64Kernels(3 * ld * ld + 2 * CONGRUENCE_BLOCK * ld + tridiagonalWorkspace(d) + 64);
+const k = createF64Kernels(3 * ld * ld + 2 * CONGRUENCE_BLOCK * ld + tridiagonalWorkspace(d) + 64, { threads });
 const buf = {
   g: k.alloc(ld * ld),
   s: k.alloc(ld * ld),
@@ -140,7 +142,7 @@ buf.m = buf.s;
 for (let i = 0; i < d; i++) k.f64.set(s1.subarray(i * d + i, i * d + d), buf.g / 8 + i * ld + i);
 stages.push(["symmetrise, copy into kernel memory", sec(t)]);
 t = performance.now();
-const ch = pivotedCholeskyInPlace(k, buf.g, d, ld, buf.packA);
+const ch = pivotedCholeskyInPlace(k, buf.g, d, ld, buf.packA); // `threads` helpers, as the default route
 stages.push([`pivoted Cholesky of Σ₁ (rank ${ch.rank})`, sec(t)]);
 t = performance.now();
 for (let i = 0; i < d; i++) {
@@ -159,27 +161,35 @@ const nu = tridiagonalEigenvalues(tri.diag, tri.off);
 stages.push(["implicit QL eigenvalues", sec(t)]);
 let check = 0;
 for (const v of nu) if (v > 0) check += Math.sqrt(v);
+k.dispose();
 
 // ---- report --------------------------------------------------------------------------------
 const fmt = (x: number) => (Number.isNaN(x) ? "–" : x.toFixed(2));
 const pyTotal = pyRes ? pyRes.stats + pyRes.distance : Number.NaN;
 const ratio = (x: number) => (pyRes && !Number.isNaN(x) ? (x / pyTotal).toFixed(3) : "n/a");
-console.log(`\nFID from features: n = ${n} per side, d = ${d}; ${cpus().length} cores shared; load average (1/5/15 min) at start ${loadStart}`);
+type Timed = ReturnType<typeof timeFid>;
+const row = (name: string, r: Timed) =>
+  console.log(`| ${name} | ${fmt(r.stats)} | ${fmt(r.distance)} | ${fmt(r.stats + r.distance)} | ${r.det.value.toFixed(6)} | ${ratio(r.stats + r.distance)} |`);
+console.log(`\nFID from features: n = ${n} per side, d = ${d}; ${cpus().length} CPUs shared with other work; load average (1/5/15 min) at start ${loadStart}`);
 console.log("| implementation | statistics (μ, Σ) | Fréchet distance | total (s) | FID | total / scipy total |");
 console.log("|---|---|---|---|---|---|");
-console.log(`| @vsd/eval fid(), default route "cholesky" (1 thread) | ${fmt(jsStats)} | ${fmt(cholS)} | ${fmt(jsStats + cholS)} | ${chol.value.toFixed(6)} | ${ratio(jsStats + cholS)} |`);
-if (eigh) console.log(`| @vsd/eval fid(), method "eigh" (1 thread) | ${fmt(jsStats)} | ${fmt(eighS)} | ${fmt(jsStats + eighS)} | ${eigh.value.toFixed(6)} | ${ratio(jsStats + eighS)} |`);
+row(`@vsd/eval fid(), default route "cholesky", ${threads} thread${threads > 1 ? "s" : ""}`, main);
+if (single) row('@vsd/eval fid(), default route "cholesky", 1 thread', single);
+if (eigh) row(`@vsd/eval fid(), method "eigh", ${threads} thread${threads > 1 ? "s" : ""}`, eigh);
 if (pyRes) {
   console.log(`| pytorch-fid path: np.cov + scipy ${pyRes.scipy} sqrtm | ${fmt(pyRes.stats)} | ${fmt(pyRes.distance)} | ${fmt(pyTotal)} | ${pyRes.fid.toFixed(6)} | 1.000 |`);
   console.log(`| (reference) np.cov + LAPACK Cholesky + eigvalsh, numpy ${pyRes.numpy} | ${fmt(pyRes.stats)} | ${fmt(pyRes.sym)} | ${fmt(pyRes.stats + pyRes.sym)} | ${pyRes.fidSym.toFixed(6)} | ${ratio(pyRes.stats + pyRes.sym)} |`);
-  const speed = pyTotal / (jsStats + cholS);
-  console.log(`\n@vsd/eval default route vs the pytorch-fid path: ${speed >= 1 ? `${speed.toFixed(2)}× faster` : `${(1 / speed).toFixed(2)}× slower`} (total wall time).`);
-  console.log(`Distance step alone: ${(pyRes.distance / cholS).toFixed(2)}× (scipy sqrtm ${fmt(pyRes.distance)} s vs ${fmt(cholS)} s); statistics alone: ${(jsStats / pyRes.stats).toFixed(2)}× scipy's time.`);
-  console.log(`Relative difference to scipy's FID: default ${(Math.abs(chol.value - pyRes.fid) / pyRes.fid).toExponential(2)}${eigh ? `, eigh ${(Math.abs(eigh.value - pyRes.fid) / pyRes.fid).toExponential(2)}` : ""}.`);
-  console.log(`CPU seconds (all threads): @vsd/eval default route ${fmt(cpuChol)}, scipy path ${fmt(pyRes.cpu)}, LAPACK reference ${fmt(pyRes.cpuSym)}.`);
+  const verdict = (r: Timed) => {
+    const speed = pyTotal / (r.stats + r.distance);
+    return speed >= 1 ? `${speed.toFixed(2)}× faster` : `${(1 / speed).toFixed(2)}× slower`;
+  };
+  console.log(`\n@vsd/eval default route vs the pytorch-fid path (total wall time): ${verdict(main)} on ${threads} thread(s)${single ? `, ${verdict(single)} on 1 thread` : ""}.`);
+  console.log(`Distance step alone: scipy sqrtm ${fmt(pyRes.distance)} s vs ${fmt(main.distance)} s (${(pyRes.distance / main.distance).toFixed(2)}×); statistics: ${fmt(main.stats)} s vs ${fmt(pyRes.stats)} s.`);
+  console.log(`Relative difference to scipy's FID: default ${(Math.abs(chol.value - pyRes.fid) / pyRes.fid).toExponential(2)}${eigh ? `, eigh ${(Math.abs(eigh.det.value - pyRes.fid) / pyRes.fid).toExponential(2)}` : ""}.`);
+  console.log(`CPU seconds (all threads): @vsd/eval default ${fmt(main.cpu)}${single ? ` (1 thread: ${fmt(single.cpu)})` : ""}, scipy path ${fmt(pyRes.cpu)}, LAPACK reference ${fmt(pyRes.cpuSym)}.`);
 } else console.log(pyNote);
 
-console.log(`\n@vsd/eval default route by stage (a second run of the distance from the same statistics; s)`);
+console.log(`\n@vsd/eval default route by stage, ${threads} thread(s) (a separate run of the distance from the same statistics; s)`);
 console.log("| stage | time |");
 console.log("|---|---|");
 console.log(`| statistics of A (mean, centred rank-256 updates of Σ) | ${fmt(statsA)} |`);

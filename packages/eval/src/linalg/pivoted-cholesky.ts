@@ -49,10 +49,13 @@ export function pivotedCholeskyInPlace(
   // LAPACK dpstrf default tolerance (Higham 2002, "Accuracy and Stability of Numerical Algorithms" §10.3).
   const threshold = tol ?? d * 2 ** -52 * maxDiag;
   const work = new Float64Array(d); // Σ of squared L entries of the current block, per index
+  // A contiguous copy of the trailing diagonal (the matrix's diagonal is strided by a whole row).
+  const diag = new Float64Array(d);
   let rank = d;
   outer: for (let j = 0; j < d; j += NB) {
     const jb = Math.min(NB, d - j);
     work.fill(0, j);
+    for (let i = j; i < d; i++) diag[i] = f[at(i, i)]!;
     for (let jj = j; jj < j + jb; jj++) {
       if (jj > j) {
         const prev = at(jj - 1, 0);
@@ -62,9 +65,9 @@ export function pivotedCholeskyInPlace(
         }
       }
       let p = jj;
-      let best = f[at(jj, jj)]! - work[jj]!;
+      let best = diag[jj]! - work[jj]!;
       for (let i = jj + 1; i < d; i++) {
-        const v = f[at(i, i)]! - work[i]!;
+        const v = diag[i]! - work[i]!;
         if (v > best) {
           best = v;
           p = i;
@@ -74,7 +77,12 @@ export function pivotedCholeskyInPlace(
         rank = jj;
         break outer;
       }
-      if (p !== jj) swapSymmetric(f, a0, lda, d, jj, p, work, perm);
+      if (p !== jj) {
+        swapSymmetric(f, a0, lda, d, jj, p, work, perm);
+        const t = diag[jj]!;
+        diag[jj] = diag[p]!;
+        diag[p] = t;
+      }
       const ljj = Math.sqrt(best);
       f[at(jj, jj)] = ljj;
       const len = d - jj - 1;
