@@ -102,7 +102,7 @@ describe("frechetDistance input checks", () => {
   });
 });
 
-describe("fid agrees with pytorch-fid (scipy sqrtm) on hashed features", () => {
+describe('fid, method "eigh", agrees with pytorch-fid (scipy sqrtm) on hashed features', () => {
   const cases = fixtures.cases.filter((c) => c.dim <= 256);
   for (const c of cases) {
     it(`${c.name}: d = ${c.dim}, nA = ${c.nA}, nB = ${c.nB} (${c.route}) within 1e-6 relative`, () => {
@@ -111,14 +111,15 @@ describe("fid agrees with pytorch-fid (scipy sqrtm) on hashed features", () => {
       let sum = 0;
       for (const v of xa) sum += v;
       expect(sum).toBeCloseTo(c.checksumA, 6); // same features on both sides
-      const det = fidDetailed(xa, xb, c.dim);
+      const det = fidDetailed(xa, xb, c.dim, { method: "eigh" });
       expect(Math.abs(det.value - c.expected) / c.expected).toBeLessThan(1e-6);
       expect(det.rankDeficient).toBe(c.nA <= c.dim || c.nB <= c.dim);
+      expect(Number.isFinite(det.minEigenSigma1)).toBe(true);
     });
   }
 });
 
-describe('method "cholesky" (pivoted Cholesky factor of Σ₁) agrees with "eigh"', () => {
+describe('default method "cholesky" (pivoted Cholesky factor of Σ₁) agrees with "eigh" and pytorch-fid', () => {
   it("closed forms: identical → 0, Σ = I → ‖Δμ‖², the 2×2 case, rank-1 Σ₁", () => {
     const opts = { method: "cholesky" } as const;
     const d = 32;
@@ -138,8 +139,10 @@ describe('method "cholesky" (pivoted Cholesky factor of Σ₁) agrees with "eigh
     it(`${c.name}: same value as pytorch-fid within 1e-6 relative`, () => {
       const xa = hashFeatures(c.seedA, c.nA, c.dim);
       const xb = hashFeatures(c.seedB, c.nB, c.dim, c.scaleB, c.shiftB);
-      const v = fid(xa, xb, c.dim, { method: "cholesky" });
-      expect(Math.abs(v - c.expected) / c.expected).toBeLessThan(1e-6);
+      const det = fidDetailed(xa, xb, c.dim); // the default
+      expect(Math.abs(det.value - c.expected) / c.expected).toBeLessThan(1e-6);
+      expect(det.value).toBe(fid(xa, xb, c.dim, { method: "cholesky" }));
+      expect(det.minEigenSigma1).toBeNaN();
     });
   }
 

@@ -1,6 +1,7 @@
 import { VsdError } from "@vsd/core";
 import { tql } from "./tridiagonal-ql.js";
 import { symmetricEigenvalues } from "./tridiagonalize.js";
+import { createF64Kernels, type F64Kernels } from "./wasm/f64-kernels.js";
 
 /** Eigen-decomposition of a real symmetric matrix. */
 export interface SymmetricEigen {
@@ -39,28 +40,52 @@ export function symmetricEigen(
     throw new VsdError("INVALID_SHAPE", `symmetricEigen: expected ${n}×${n} = ${n * n} entries, got ${matrix.length}.`);
   }
   if (!wantVectors) return { values: symmetricEigenvalues(matrix, n) };
-  // v[c*n + r] holds V[r][c] of the column-major algorithm.
-  const v = Float64Array.from(matrix as ArrayLike<number>);
-  for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i]!)) {
-      throw new VsdError("NON_FINITE", `symmetricEigen: entry ${i} is ${v[i]}.`);
+  for (let i = 0; i < matrix.length; i++) {
+    if (!Number.isFinite(matrix[i]!)) {
+      throw new VsdError("NON_FINITE", `symmetricEigen: entry ${i} is ${matrix[i]}.`);
     }
   }
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  tridiagonalize(v, n, d, e, wantVectors);
-  tql(d, e, n, wantVectors ? v : undefined);
-  return sortAscending(d, wantVectors ? v : undefined, n);
+  // The working arrays live in kernel memory so the long inner loops can run as
+  // SIMD dot/axpy/rotation kernels; v[c*n + r] holds V[r][c] of the column-major algorithm.
+  const k = createF64Kernels(n * n + 2 * n + 16, { threads: 1 });
+  try {
+    const mem: Tred2Memory = { k, v: k.alloc(n * n), d: k.alloc(n), e: k.alloc(n) };
+    const v = k.f64.subarray(mem.v / 8, mem.v / 8 + n * n);
+    const d = k.f64.subarray(mem.d / 8, mem.d / 8 + n);
+    const e = k.f64.subarray(mem.e / 8, mem.e / 8 + n);
+    v.set(matrix as ArrayLike<number>);
+    tridiagonalize(v, n, d, e, mem);
+    tql(d, e, n, v, (i, c, s) => k.rot(mem.v + i * n * 8, mem.v + (i + 1) * n * 8, c, s, n));
+    return sortAscending(Float64Array.from(d), v, n);
+  } finally {
+    k.dispose();
+  }
 }
 
-/** Householder tridiagonalisation (tred2). On return d = diagonal, e[1..] = sub-diagonal. */
-function tridiagonalize(v: Float64Array, n: number, d: Float64Array, e: Float64Array, accumulate: boolean): void {
+/** Byte addresses of tred2's arrays in kernel memory. */
+interface Tred2Memory {
+  readonly k: F64Kernels;
+  readonly v: number;
+  readonly d: number;
+  readonly e: number;
+}
+
+/**
+ * Householder tridiagonalisation with accumulated transformations (tred2). On
+ * return d = diagonal, e[1..] = sub-diagonal, v = the orthogonal factor. The
+ * contiguous inner loops are kernel dot/axpy calls on `mem` (same arrays).
+ */
+function tridiagonalize(v: Float64Array, n: number, d: Float64Array, e: Float64Array, mem: Tred2Memory): void {
+  const { k } = mem;
+  const vAt = (idx: number): number => mem.v + idx * 8;
+  const dAt = (idx: number): number => mem.d + idx * 8;
+  const eAt = (idx: number): number => mem.e + idx * 8;
   // V[r][c] ≡ v[c*n + r]
   for (let j = 0; j < n; j++) d[j] = v[j * n + (n - 1)]!;
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
-    for (let k = 0; k < i; k++) scale += Math.abs(d[k]!);
+    for (let q = 0; q < i; q++) scale += Math.abs(d[q]!);
     if (scale === 0) {
       e[i] = d[i - 1]!;
       for (let j = 0; j < i; j++) {
@@ -69,9 +94,9 @@ function tridiagonalize(v: Float64Array, n: number, d: Float64Array, e: Float64A
         v[i * n + j] = 0;
       }
     } else {
-      for (let k = 0; k < i; k++) {
-        const t = d[k]! / scale;
-        d[k] = t;
+      for (let q = 0; q < i; q++) {
+        const t = d[q]! / scale;
+        d[q] = t;
         h += t * t;
       }
       let f = d[i - 1]!;
@@ -87,10 +112,10 @@ function tridiagonalize(v: Float64Array, n: number, d: Float64Array, e: Float64A
         const col = j * n;
         v[i * n + j] = f; // V[j][i] = f
         g = e[j]! + v[col + j]! * f;
-        for (let k = j + 1; k <= i - 1; k++) {
-          const vkj = v[col + k]!;
-          g += vkj * d[k]!;
-          e[k] = e[k]! + vkj * f;
+        const len = i - 1 - j;
+        if (len > 0) {
+          g += k.dot(vAt(col + j + 1), dAt(j + 1), len);
+          k.axpy(f, vAt(col + j + 1), eAt(j + 1), len);
         }
         e[j] = g;
       }
@@ -106,17 +131,13 @@ function tridiagonalize(v: Float64Array, n: number, d: Float64Array, e: Float64A
         f = d[j]!;
         g = e[j]!;
         const col = j * n;
-        for (let k = j; k <= i - 1; k++) v[col + k] = v[col + k]! - (f * e[k]! + g * d[k]!);
+        k.axpy(-f, eAt(j), vAt(col + j), i - j);
+        k.axpy(-g, dAt(j), vAt(col + j), i - j);
         d[j] = v[col + (i - 1)]!; // V[i-1][j]
         v[col + i] = 0; // V[i][j]
       }
     }
     d[i] = h;
-  }
-  if (!accumulate) {
-    for (let i = 0; i < n; i++) d[i] = v[i * n + i]!;
-    e[0] = 0;
-    return;
   }
   // Accumulate the Householder transformations into V.
   for (let i = 0; i < n - 1; i++) {
@@ -125,15 +146,14 @@ function tridiagonalize(v: Float64Array, n: number, d: Float64Array, e: Float64A
     const h = d[i + 1]!;
     const ci1 = (i + 1) * n;
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = v[ci1 + k]! / h;
+      for (let q = 0; q <= i; q++) d[q] = v[ci1 + q]! / h;
       for (let j = 0; j <= i; j++) {
         const cj = j * n;
-        let g = 0;
-        for (let k = 0; k <= i; k++) g += v[ci1 + k]! * v[cj + k]!;
-        for (let k = 0; k <= i; k++) v[cj + k] = v[cj + k]! - g * d[k]!;
+        const g = k.dot(vAt(ci1), vAt(cj), i + 1);
+        k.axpy(-g, dAt(0), vAt(cj), i + 1);
       }
     }
-    for (let k = 0; k <= i; k++) v[ci1 + k] = 0;
+    v.fill(0, ci1, ci1 + i + 1);
   }
   for (let j = 0; j < n; j++) {
     d[j] = v[j * n + (n - 1)]!;

@@ -20,8 +20,18 @@ function hypot(a: number, b: number): number {
   return Math.sqrt(x * x + y * y);
 }
 
-/** Implicit QL iterations on the tridiagonal (tql2; tql1 when `v` is absent). */
-export function tql(d: Float64Array, e: Float64Array, n: number, v: Float64Array | undefined): void {
+/**
+ * Implicit QL iterations on the tridiagonal (tql2; tql1 when `v` is absent).
+ * `rotate(i, c, s)`, when given, applies each plane rotation to rows i and i+1
+ * of `v` (e.g. with a SIMD kernel) instead of the plain loop.
+ */
+export function tql(
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  v: Float64Array | undefined,
+  rotate?: (i: number, c: number, s: number) => void,
+): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
   let f = 0;
@@ -69,7 +79,8 @@ export function tql(d: Float64Array, e: Float64Array, n: number, v: Float64Array
           c = p / r;
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
-          if (v) {
+          if (rotate) rotate(i, c, s);
+          else if (v) {
             // Rotate eigenvector columns i and i+1: rows i, i+1 of our storage.
             const ri = i * n;
             const ri1 = ri + n;

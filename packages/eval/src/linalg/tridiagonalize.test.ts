@@ -55,3 +55,31 @@ describe("symmetricEigenvalues (blocked Householder tridiagonalisation + QL)", (
     }
   });
 });
+
+describe("symmetricEigen with vectors (tred2/tql2 on SIMD dot/axpy/rotation kernels)", () => {
+  for (const n of [1, 2, 3, 37, 70]) {
+    it(`n = ${n}: A·v = λ·v and orthonormal vectors`, () => {
+      const a = lcgValues(n * n, 11 * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[i * n + j] = a[j * n + i]!;
+      const { values, vectors } = symmetricEigen(a, n, { vectors: true });
+      const v = vectors!;
+      let resid = 0;
+      let ortho = 0;
+      for (let p = 0; p < n; p++) {
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let j = 0; j < n; j++) s += a[i * n + j]! * v[p * n + j]!;
+          resid = Math.max(resid, Math.abs(s - values[p]! * v[p * n + i]!));
+        }
+        for (let q = 0; q < n; q++) {
+          let s = 0;
+          for (let j = 0; j < n; j++) s += v[p * n + j]! * v[q * n + j]!;
+          ortho = Math.max(ortho, Math.abs(s - (p === q ? 1 : 0)));
+        }
+      }
+      expect(resid).toBeLessThan(1e-13 * n);
+      expect(ortho).toBeLessThan(1e-13 * n);
+      for (let p = 1; p < n; p++) expect(values[p]!).toBeGreaterThanOrEqual(values[p - 1]!);
+    });
+  }
+});

@@ -116,6 +116,19 @@ describe("symvUpper, dot, axpy", () => {
       let axErr = Math.abs(k.f64[py / 8]! - y0[0]!);
       for (let i = 1; i < m; i++) axErr = Math.max(axErr, Math.abs(k.f64[py / 8 + i]! - (y0[i]! - 1.5 * x[i]!)));
       expect(axErr).toBe(0);
+
+      // rot: (x, y) ← (c x − s y, s x + c y), odd lengths and an unaligned start.
+      const c = Math.cos(0.7);
+      const sn = Math.sin(0.7);
+      k.f64.set(x, px / 8);
+      k.f64.set(y0, py / 8);
+      k.rot(px + 8, py + 8, c, sn, m - 1);
+      let rotErr = Math.abs(k.f64[px / 8]! - x[0]!) + Math.abs(k.f64[py / 8]! - y0[0]!);
+      for (let i = 1; i < m; i++) {
+        rotErr = Math.max(rotErr, Math.abs(k.f64[px / 8 + i]! - (c * x[i]! - sn * y0[i]!)));
+        rotErr = Math.max(rotErr, Math.abs(k.f64[py / 8 + i]! - (sn * x[i]! + c * y0[i]!)));
+      }
+      expect(rotErr).toBe(0);
     });
   }
 });

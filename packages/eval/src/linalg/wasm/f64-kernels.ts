@@ -294,11 +294,45 @@ function axpySource(): WasmFunctionSource {
   };
 }
 
+/** rot(p, q, c, s, n): (p[k], q[k]) ← (c·p[k] − s·q[k], s·p[k] + c·q[k]), a plane rotation of two rows (tql2's). */
+function rotSource(): WasmFunctionSource {
+  const body = `
+    local.get $c f64x2.splat local.set $cv
+    local.get $s f64x2.splat local.set $sv
+    local.get $p local.get $n i32.const -2 i32.and i32.const 8 i32.mul i32.add local.set $end
+    local.get $p local.get $end i32.lt_u
+    if
+      loop $v
+        local.get $p v128.load align=8 local.set $a
+        local.get $q v128.load align=8 local.set $b
+        local.get $q local.get $sv local.get $a f64x2.mul local.get $cv local.get $b f64x2.mul f64x2.add v128.store align=8
+        local.get $p local.get $cv local.get $a f64x2.mul local.get $sv local.get $b f64x2.mul f64x2.sub v128.store align=8
+        local.get $p i32.const 16 i32.add local.set $p
+        local.get $q i32.const 16 i32.add local.set $q
+        local.get $p local.get $end i32.lt_u br_if $v
+      end
+    end
+    local.get $n i32.const 1 i32.and
+    if
+      local.get $p f64.load local.set $x
+      local.get $q f64.load local.set $y
+      local.get $q local.get $s local.get $x f64.mul local.get $c local.get $y f64.mul f64.add f64.store
+      local.get $p local.get $c local.get $x f64.mul local.get $s local.get $y f64.mul f64.sub f64.store
+    end`;
+  return {
+    name: "rot",
+    params: [["p", "i32"], ["q", "i32"], ["c", "f64"], ["s", "f64"], ["n", "i32"]],
+    locals: [["end", "i32"], ["x", "f64"], ["y", "f64"], ["cv", "v128"], ["sv", "v128"], ["a", "v128"], ["b", "v128"]],
+    body,
+  };
+}
+
 interface KernelExports {
   gebp(a: number, b: number, kc: number, c: number, ldc: number, ip0: number, ip1: number, nJP: number, shift: number, alpha: number): void;
   symvUpper(a: number, lda: number, n: number, i0: number, i1: number, x: number, y: number): void;
   dot(x: number, y: number, n: number): number;
   axpy(alpha: number, x: number, y: number, n: number): void;
+  rot(p: number, q: number, c: number, s: number, n: number): void;
 }
 
 const PAGE = 65536;
@@ -318,7 +352,7 @@ let compiled: WasmModule | undefined;
 
 function kernelModule(): WasmModule {
   if (compiled === undefined) {
-    const bytes = assembleModule([gebpSource(), symvUpperSource(), dotSource(), axpySource()], {
+    const bytes = assembleModule([gebpSource(), symvUpperSource(), dotSource(), axpySource(), rotSource()], {
       initialPages: 1,
       maximumPages: MAX_PAGES,
       shared: true,
@@ -352,6 +386,8 @@ export interface F64Kernels {
   symvUpper(a: number, lda: number, n: number, x: number, y: number): void;
   dot(x: number, y: number, n: number): number;
   axpy(alpha: number, x: number, y: number, n: number): void;
+  /** Plane rotation of two rows, see {@link rotSource}. */
+  rot(p: number, q: number, c: number, s: number, n: number): void;
   /** Ends helper threads; the memory is garbage once unreferenced. */
   dispose(): void;
 }
@@ -425,6 +461,7 @@ export function createF64Kernels(doubles: number, options: F64KernelOptions = {}
     symvUpper: (a, lda, n, x, y) => exports.symvUpper(a, lda, n, 0, n, x, y),
     dot: exports.dot,
     axpy: exports.axpy,
+    rot: exports.rot,
     dispose: () => pool.dispose(),
   };
 }
