@@ -221,7 +221,7 @@ for (let i = 0; i < eigD; i++) {
 console.log(`\nSymmetric eigensolvers, d = ${eigD} (s)`);
 console.log("| implementation | with vectors | eigenvalues only |");
 console.log("|---|---|---|");
-console.log(`| @vsd/eval symmetricEigen (tred2/tql2, JS) / symmetricEigenvalues (blocked, SIMD wasm) | ${fmt(oursS)} | ${oursValuesS.toFixed(3)} |`);
+console.log(`| @vsd/eval symmetricEigen (tred2/tql2, SIMD dot/axpy/rotations) / symmetricEigenvalues (blocked, SIMD) | ${fmt(oursS)} | ${oursValuesS.toFixed(3)} |`);
 console.log(`| ml-matrix EigenvalueDecomposition (JAMA port) | ${fmt(mlS)} | – |`);
 if (pyRes) console.log(`| numpy.linalg.eigh / eigvalsh (LAPACK) | ${fmt(pyRes.eigh)} | ${pyRes.eigvalsh.toFixed(3)} |`);
 console.log(`max |Δ eigenvalue|: ml-matrix vs ours ${maxDiff.toExponential(2)}, our two routes ${maxDiffValues.toExponential(2)}`);
