@@ -15,7 +15,7 @@ export interface FrechetOptions {
    * of clamping). "eigh": Σ₁ = V diag(ℓ) Vᵀ with ℓ clamped at 0, S = Σ₁^½
    * (REFERENCES §5.1), which also reports Σ₁'s smallest eigenvalue. Both give the
    * eigenvalues of a factor-sandwiched Σ₂ that equal those of Σ₁^½ Σ₂ Σ₁^½;
-   * "cholesky" needs no eigenvectors of Σ₁ and is ~10× faster at d = 2048.
+   * "cholesky" needs no eigenvectors of Σ₁ and is ~7× faster at d = 2048.
    * @default "cholesky"
    */
   readonly method?: "eigh" | "cholesky";
@@ -113,7 +113,7 @@ export function frechetDistanceDetailed(
 
   // G: r×d with GᵀG = Σ₁ (clamped/truncated) in some basis; M = G Σ₂' Gᵀ has the
   // eigenvalues of Σ₁^½ Σ₂ Σ₁^½, where Σ₂' is Σ₂ in that basis. All of it runs on
-  // the float64 SIMD kernels, in one memory: G, Σ₂' (reused for M), W = G Σ₂'.
+  // the float64 SIMD kernels, in one memory: G, Σ₂' (overwritten by M), a product scratch.
   const ld = paddedStride(d);
   const k = createF64Kernels(3 * ld * ld + 2 * CONGRUENCE_BLOCK * ld + tridiagonalWorkspace(d) + 64, options);
   try {
