@@ -12,8 +12,9 @@ import { wasmApi, type WasmModule } from "./wasm-api.js";
  * to the 2-lane mul+add peak without FMA). Kernel sources are flat WebAssembly
  * text, assembled at first use by ./assemble.ts.
  *
- * Memory model: each computation creates its own memory sized for its buffers
- * (one bump allocator, no free), so nothing is retained between calls.
+ * Memory model: each computation creates its own shared memory sized for its
+ * buffers (one bump allocator, no free) and disposes of it (and of any helper
+ * threads, ./kernel-threads.ts) when done, so nothing is retained between calls.
  */
 
 /** Tile size of {@link F64Kernels.gebp}: 4 output rows × 4 output columns. */
