@@ -1,7 +1,7 @@
+import { readFileSync } from "node:fs";
 import { VsdError } from "@vsd/core";
 import { describe, expect, it } from "vitest";
-import { assembleModule } from "./assemble.js";
-import { wasmApi } from "./wasm-api.js";
+import { GENERATED_PATH, WAT_PATH, compileKernels, generatedSource, kernelWatFile } from "../../../scripts/build-wasm.js";
 import { createF64Kernels, packPanels, roundUpToTile } from "./f64-kernels.js";
 
 /** Deterministic values in (−1, 1) (a small LCG; no randomness in tests). */
@@ -15,19 +15,10 @@ function values(n: number, seed: number): Float64Array {
   return out;
 }
 
-describe("wasm assembler", () => {
-  it("assembles a valid module and rejects unknown instructions and labels", () => {
-    const ok = assembleModule(
-      [{ name: "f", params: [["x", "f64"]], results: ["f64"], body: "local.get $x local.get $x f64.mul" }],
-      { initialPages: 1 },
-    );
-    expect(wasmApi.validate(ok)).toBe(true);
-    const memory = new wasmApi.Memory({ initial: 1 });
-    const f = new wasmApi.Instance(new wasmApi.Module(ok), { env: { memory } }).exports["f"] as (x: number) => number;
-    expect(f(3)).toBe(9);
-    expect(() => assembleModule([{ name: "g", params: [], body: "f64.frobnicate" }], { initialPages: 1 })).toThrow(/unknown instruction/);
-    expect(() => assembleModule([{ name: "g", params: [], body: "block br $nowhere end" }], { initialPages: 1 })).toThrow(/unknown label/);
-    expect(() => assembleModule([{ name: "g", params: [], body: "block" }], { initialPages: 1 })).toThrow(/unclosed/);
+describe("kernel binary (scripts/build-wasm.ts)", () => {
+  it("the committed binary and module text are the current wabt compile of f64-kernel-sources.ts", async () => {
+    expect(readFileSync(GENERATED_PATH, "utf8")).toBe(generatedSource(await compileKernels()));
+    expect(readFileSync(WAT_PATH, "utf8")).toBe(kernelWatFile());
   });
 });
 

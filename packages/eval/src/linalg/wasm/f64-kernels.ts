@@ -1,5 +1,5 @@
 import { VsdError } from "@vsd/core";
-import { assembleModule, type ValType, type WasmFunctionSource } from "./assemble.js";
+import { F64_KERNELS_WASM } from "./f64-kernels.generated.js";
 import { KernelOp, KernelThreads, MAX_TASKS, resolveKernelThreads } from "./kernel-threads.js";
 import { wasmApi, type WasmModule } from "./wasm-api.js";
 
@@ -9,8 +9,10 @@ import { wasmApi, type WasmModule } from "./wasm-api.js";
  * Plain JavaScript computes float64 products one at a time (~2 GFLOP/s per core
  * here); these kernels run two lanes at once and keep a 4×4 block of the output
  * in registers (~9–10 GFLOP/s per core measured on the development machine, close
- * to the 2-lane mul+add peak without FMA). Kernel sources are flat WebAssembly
- * text, assembled at first use by ./assemble.ts.
+ * to the 2-lane mul+add peak without FMA). The kernels are written in the
+ * WebAssembly text format in ./f64-kernel-sources.ts (kernel semantics are
+ * documented there) and compiled with wabt by scripts/build-wasm.ts into
+ * ./f64-kernels.generated.ts, whose binary is decoded here at first use.
  *
  * Memory model: each computation creates its own shared memory sized for its
  * buffers (one bump allocator, no free) and disposes of it (and of any helper
@@ -19,314 +21,6 @@ import { wasmApi, type WasmModule } from "./wasm-api.js";
 
 /** Tile size of {@link F64Kernels.gebp}: 4 output rows × 4 output columns. */
 export const TILE = 4;
-
-/**
- * gebp(a, b, kc, c, ldc, ip0, ip1, nJP, shift, alpha): for output tiles (ip, jp) with
- * ip0 ≤ ip < ip1, max(0, ⌊(4·ip + shift)/4⌋) ≤ jp < nJP:
- *   C[4ip + r][4jp + s] += alpha · Σ_k A_ip[k][r] · B_jp[k][s]
- * where A_ip (B_jp) is the ip-th (jp-th) packed panel: kc × 4 doubles, k-major,
- * panels contiguous (panel stride 32·kc bytes). C is row-major with row stride ldc
- * bytes. `shift` = 0 computes the upper triangle (tiles on and above the diagonal
- * of a square C); a very negative shift computes every tile.
- *
- * The micro-kernel is the Goto/van de Geijn register block (Goto & van de Geijn,
- * "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3), 2008):
- * per k, two v128 loads of B, four splatted loads of A, eight mul+add.
- */
-function gebpSource(): WasmFunctionSource {
-  const acc: [string, ValType][] = [];
-  for (let r = 0; r < 4; r++) for (let v = 0; v < 2; v++) acc.push([`c${r}${v}`, "v128"]);
-  let zero = "";
-  for (const [n] of acc) zero += `f64.const 0 f64x2.splat local.set $${n}\n`;
-  let inner = "local.get $pb v128.load local.set $b0\nlocal.get $pb v128.load offset=16 local.set $b1\n";
-  for (let r = 0; r < 4; r++) {
-    inner += `local.get $pa v128.load64_splat offset=${8 * r} local.set $s\n`;
-    for (let v = 0; v < 2; v++) {
-      inner += `local.get $c${r}${v} local.get $s local.get $b${v} f64x2.mul f64x2.add local.set $c${r}${v}\n`;
-    }
-  }
-  let write = "local.get $alpha f64x2.splat local.set $s\n";
-  write += "local.get $ip i32.const 4 i32.mul local.get $ldc i32.mul local.get $c i32.add local.get $jp i32.const 32 i32.mul i32.add local.set $row\n";
-  for (let r = 0; r < 4; r++) {
-    for (let v = 0; v < 2; v++) {
-      write += `local.get $row local.get $row v128.load offset=${16 * v} local.get $c${r}${v} local.get $s f64x2.mul f64x2.add v128.store offset=${16 * v}\n`;
-    }
-    write += "local.get $row local.get $ldc i32.add local.set $row\n";
-  }
-  const body = `
-    local.get $kc i32.const 1 i32.lt_s br_if 0
-    local.get $ip0 local.set $ip
-    block $idone
-    loop $i
-      local.get $ip local.get $ip1 i32.ge_s br_if $idone
-      local.get $a local.get $ip local.get $kc i32.mul i32.const 32 i32.mul i32.add local.set $apanel
-      local.get $ip i32.const 4 i32.mul local.get $shift i32.add i32.const 4 i32.div_s local.set $jp
-      local.get $jp i32.const 0 i32.lt_s if i32.const 0 local.set $jp end
-      block $jdone
-      loop $j
-        local.get $jp local.get $nJP i32.ge_s br_if $jdone
-        ${zero}
-        local.get $apanel local.set $pa
-        local.get $b local.get $jp local.get $kc i32.mul i32.const 32 i32.mul i32.add local.set $pb
-        local.get $pa local.get $kc i32.const 32 i32.mul i32.add local.set $end
-        loop $k
-          ${inner}
-          local.get $pa i32.const 32 i32.add local.set $pa
-          local.get $pb i32.const 32 i32.add local.set $pb
-          local.get $pa local.get $end i32.lt_u br_if $k
-        end
-        ${write}
-        local.get $jp i32.const 1 i32.add local.set $jp
-        br $j
-      end
-      end
-      local.get $ip i32.const 1 i32.add local.set $ip
-      br $i
-    end
-    end`;
-  return {
-    name: "gebp",
-    params: [
-      ["a", "i32"], ["b", "i32"], ["kc", "i32"], ["c", "i32"], ["ldc", "i32"],
-      ["ip0", "i32"], ["ip1", "i32"], ["nJP", "i32"], ["shift", "i32"], ["alpha", "f64"],
-    ],
-    locals: [
-      ["ip", "i32"], ["jp", "i32"], ["apanel", "i32"], ["pa", "i32"], ["pb", "i32"], ["end", "i32"], ["row", "i32"],
-      ["s", "v128"], ["b0", "v128"], ["b1", "v128"], ...acc,
-    ],
-    body,
-  };
-}
-
-/**
- * symvUpper(a, lda, n, i0, i1, x, y): y += (rows i0 … i1−1 of the triangle)·x, for a
- * symmetric n×n A given by its upper triangle in row-major rows (a[i][j], j ≥ i;
- * row stride lda bytes); i0 = 0, i1 = n gives y += A·x. One pass over
- * the triangle: row i contributes its dot with x to y[i] and its axpy with x[i]
- * to y[i+1..] (the symmetric half), so each stored entry is read once. Two rows
- * and four columns per step, with four independent accumulators, so the loop is
- * not bound by the latency of one running sum.
- */
-function symvUpperSource(): WasmFunctionSource {
-  const body = `
-    local.get $i0 local.set $i
-    block $done
-    loop $pairs
-      local.get $i i32.const 1 i32.add local.get $i1 i32.ge_s
-      if
-        ;; one row left in the range: row i, columns i … n−1
-        local.get $i local.get $i1 i32.lt_s
-        if
-          local.get $a local.get $i local.get $lda i32.mul i32.add local.get $i i32.const 8 i32.mul i32.add local.set $p0
-          local.get $x local.get $i i32.const 8 i32.mul i32.add local.set $px
-          local.get $px f64.load local.set $xi0
-          local.get $xi0 f64x2.splat local.set $xv0
-          local.get $p0 f64.load local.get $xi0 f64.mul local.set $s0
-          f64.const 0 f64x2.splat local.set $v0a
-          local.get $p0 i32.const 8 i32.add local.set $p0
-          local.get $px i32.const 8 i32.add local.set $px
-          local.get $y local.get $i i32.const 1 i32.add i32.const 8 i32.mul i32.add local.set $py
-          local.get $n local.get $i i32.sub i32.const 1 i32.sub local.set $m
-          local.get $p0 local.get $m i32.const -2 i32.and i32.const 8 i32.mul i32.add local.set $end
-          local.get $p0 local.get $end i32.lt_u
-          if
-            loop $v1
-              local.get $p0 v128.load align=8 local.set $a0
-              local.get $v0a local.get $a0 local.get $px v128.load align=8 f64x2.mul f64x2.add local.set $v0a
-              local.get $py local.get $py v128.load align=8 local.get $a0 local.get $xv0 f64x2.mul f64x2.add v128.store align=8
-              local.get $p0 i32.const 16 i32.add local.set $p0
-              local.get $px i32.const 16 i32.add local.set $px
-              local.get $py i32.const 16 i32.add local.set $py
-              local.get $p0 local.get $end i32.lt_u br_if $v1
-            end
-          end
-          local.get $m i32.const 1 i32.and
-          if
-            local.get $p0 f64.load local.set $aj0
-            local.get $s0 local.get $aj0 local.get $px f64.load f64.mul f64.add local.set $s0
-            local.get $py local.get $py f64.load local.get $aj0 local.get $xi0 f64.mul f64.add f64.store
-          end
-          local.get $y local.get $i i32.const 8 i32.mul i32.add local.tee $py
-          local.get $py f64.load local.get $s0 f64.add local.get $v0a f64x2.extract_lane 0 f64.add local.get $v0a f64x2.extract_lane 1 f64.add
-          f64.store
-        end
-        br $done
-      end
-      local.get $a local.get $i local.get $lda i32.mul i32.add local.get $i i32.const 8 i32.mul i32.add local.set $p0
-      local.get $p0 local.get $lda i32.add i32.const 8 i32.add local.set $p1
-      local.get $x local.get $i i32.const 8 i32.mul i32.add local.set $px
-      local.get $px f64.load local.set $xi0
-      local.get $px f64.load offset=8 local.set $xi1
-      local.get $p0 f64.load offset=8 local.set $a01
-      ;; s0 = A[i][i]·x[i] + A[i][i+1]·x[i+1];  s1 = A[i+1][i+1]·x[i+1] + A[i][i+1]·x[i]
-      local.get $p0 f64.load local.get $xi0 f64.mul local.get $a01 local.get $xi1 f64.mul f64.add local.set $s0
-      local.get $p1 f64.load local.get $xi1 f64.mul local.get $a01 local.get $xi0 f64.mul f64.add local.set $s1
-      local.get $xi0 f64x2.splat local.set $xv0
-      local.get $xi1 f64x2.splat local.set $xv1
-      f64.const 0 f64x2.splat local.tee $v0a local.tee $v0b local.tee $v1a local.set $v1b
-      ;; columns j = i+2 … n−1, common to both rows
-      local.get $p0 i32.const 16 i32.add local.set $p0
-      local.get $p1 i32.const 8 i32.add local.set $p1
-      local.get $px i32.const 16 i32.add local.set $px
-      local.get $y local.get $i i32.const 2 i32.add i32.const 8 i32.mul i32.add local.set $py
-      local.get $n local.get $i i32.sub i32.const 2 i32.sub local.set $m
-      local.get $p0 local.get $m i32.const -4 i32.and i32.const 8 i32.mul i32.add local.set $end
-      local.get $p0 local.get $end i32.lt_u
-      if
-        loop $v
-          local.get $p0 v128.load align=8 local.set $a0
-          local.get $p0 v128.load offset=16 align=8 local.set $a0b
-          local.get $p1 v128.load align=8 local.set $a1
-          local.get $p1 v128.load offset=16 align=8 local.set $a1b
-          local.get $px v128.load align=8 local.set $xa
-          local.get $px v128.load offset=16 align=8 local.set $xb
-          local.get $v0a local.get $a0 local.get $xa f64x2.mul f64x2.add local.set $v0a
-          local.get $v0b local.get $a0b local.get $xb f64x2.mul f64x2.add local.set $v0b
-          local.get $v1a local.get $a1 local.get $xa f64x2.mul f64x2.add local.set $v1a
-          local.get $v1b local.get $a1b local.get $xb f64x2.mul f64x2.add local.set $v1b
-          local.get $py
-          local.get $py v128.load align=8 local.get $a0 local.get $xv0 f64x2.mul f64x2.add local.get $a1 local.get $xv1 f64x2.mul f64x2.add
-          v128.store align=8
-          local.get $py
-          local.get $py v128.load offset=16 align=8 local.get $a0b local.get $xv0 f64x2.mul f64x2.add local.get $a1b local.get $xv1 f64x2.mul f64x2.add
-          v128.store offset=16 align=8
-          local.get $p0 i32.const 32 i32.add local.set $p0
-          local.get $p1 i32.const 32 i32.add local.set $p1
-          local.get $px i32.const 32 i32.add local.set $px
-          local.get $py i32.const 32 i32.add local.set $py
-          local.get $p0 local.get $end i32.lt_u br_if $v
-        end
-      end
-      ;; the last m mod 4 columns
-      local.get $p0 local.get $m i32.const 3 i32.and i32.const 8 i32.mul i32.add local.set $end
-      local.get $p0 local.get $end i32.lt_u
-      if
-        loop $t
-          local.get $p0 f64.load local.set $aj0
-          local.get $p1 f64.load local.set $aj1
-          local.get $px f64.load local.set $xj
-          local.get $s0 local.get $aj0 local.get $xj f64.mul f64.add local.set $s0
-          local.get $s1 local.get $aj1 local.get $xj f64.mul f64.add local.set $s1
-          local.get $py local.get $py f64.load local.get $aj0 local.get $xi0 f64.mul f64.add local.get $aj1 local.get $xi1 f64.mul f64.add f64.store
-          local.get $p0 i32.const 8 i32.add local.set $p0
-          local.get $p1 i32.const 8 i32.add local.set $p1
-          local.get $px i32.const 8 i32.add local.set $px
-          local.get $py i32.const 8 i32.add local.set $py
-          local.get $p0 local.get $end i32.lt_u br_if $t
-        end
-      end
-      local.get $v0a local.get $v0b f64x2.add local.set $v0a
-      local.get $v1a local.get $v1b f64x2.add local.set $v1a
-      local.get $y local.get $i i32.const 8 i32.mul i32.add local.tee $py
-      local.get $py f64.load local.get $s0 f64.add local.get $v0a f64x2.extract_lane 0 f64.add local.get $v0a f64x2.extract_lane 1 f64.add
-      f64.store
-      local.get $py
-      local.get $py f64.load offset=8 local.get $s1 f64.add local.get $v1a f64x2.extract_lane 0 f64.add local.get $v1a f64x2.extract_lane 1 f64.add
-      f64.store offset=8
-      local.get $i i32.const 2 i32.add local.set $i
-      br $pairs
-    end
-    end`;
-  return {
-    name: "symvUpper",
-    params: [["a", "i32"], ["lda", "i32"], ["n", "i32"], ["i0", "i32"], ["i1", "i32"], ["x", "i32"], ["y", "i32"]],
-    locals: [
-      ["i", "i32"], ["m", "i32"], ["p0", "i32"], ["p1", "i32"], ["px", "i32"], ["py", "i32"], ["end", "i32"],
-      ["xi0", "f64"], ["xi1", "f64"], ["a01", "f64"], ["s0", "f64"], ["s1", "f64"], ["aj0", "f64"], ["aj1", "f64"], ["xj", "f64"],
-      ["xv0", "v128"], ["xv1", "v128"], ["v0a", "v128"], ["v0b", "v128"], ["v1a", "v128"], ["v1b", "v128"],
-      ["a0", "v128"], ["a0b", "v128"], ["a1", "v128"], ["a1b", "v128"], ["xa", "v128"], ["xb", "v128"],
-    ],
-    body,
-  };
-}
-
-/** dot(x, y, n) = Σ x[k]·y[k] (two lanes, then a scalar tail). */
-function dotSource(): WasmFunctionSource {
-  const body = `
-    f64.const 0 f64x2.splat local.set $sv
-    local.get $x local.get $n i32.const -2 i32.and i32.const 8 i32.mul i32.add local.set $end
-    local.get $x local.get $end i32.lt_u
-    if
-      loop $v
-        local.get $sv local.get $x v128.load align=8 local.get $y v128.load align=8 f64x2.mul f64x2.add local.set $sv
-        local.get $x i32.const 16 i32.add local.set $x
-        local.get $y i32.const 16 i32.add local.set $y
-        local.get $x local.get $end i32.lt_u br_if $v
-      end
-    end
-    local.get $sv f64x2.extract_lane 0 local.get $sv f64x2.extract_lane 1 f64.add local.set $s
-    local.get $n i32.const 1 i32.and
-    if
-      local.get $s local.get $x f64.load local.get $y f64.load f64.mul f64.add local.set $s
-    end
-    local.get $s`;
-  return {
-    name: "dot",
-    params: [["x", "i32"], ["y", "i32"], ["n", "i32"]],
-    results: ["f64"],
-    locals: [["end", "i32"], ["s", "f64"], ["sv", "v128"]],
-    body,
-  };
-}
-
-/** axpy(alpha, x, y, n): y[k] += alpha·x[k]. */
-function axpySource(): WasmFunctionSource {
-  const body = `
-    local.get $alpha f64x2.splat local.set $av
-    local.get $x local.get $n i32.const -2 i32.and i32.const 8 i32.mul i32.add local.set $end
-    local.get $x local.get $end i32.lt_u
-    if
-      loop $v
-        local.get $y local.get $y v128.load align=8 local.get $x v128.load align=8 local.get $av f64x2.mul f64x2.add v128.store align=8
-        local.get $x i32.const 16 i32.add local.set $x
-        local.get $y i32.const 16 i32.add local.set $y
-        local.get $x local.get $end i32.lt_u br_if $v
-      end
-    end
-    local.get $n i32.const 1 i32.and
-    if
-      local.get $y local.get $y f64.load local.get $x f64.load local.get $alpha f64.mul f64.add f64.store
-    end`;
-  return {
-    name: "axpy",
-    params: [["alpha", "f64"], ["x", "i32"], ["y", "i32"], ["n", "i32"]],
-    locals: [["end", "i32"], ["av", "v128"]],
-    body,
-  };
-}
-
-/** rot(p, q, c, s, n): (p[k], q[k]) ← (c·p[k] − s·q[k], s·p[k] + c·q[k]), a plane rotation of two rows (tql2's). */
-function rotSource(): WasmFunctionSource {
-  const body = `
-    local.get $c f64x2.splat local.set $cv
-    local.get $s f64x2.splat local.set $sv
-    local.get $p local.get $n i32.const -2 i32.and i32.const 8 i32.mul i32.add local.set $end
-    local.get $p local.get $end i32.lt_u
-    if
-      loop $v
-        local.get $p v128.load align=8 local.set $a
-        local.get $q v128.load align=8 local.set $b
-        local.get $q local.get $sv local.get $a f64x2.mul local.get $cv local.get $b f64x2.mul f64x2.add v128.store align=8
-        local.get $p local.get $cv local.get $a f64x2.mul local.get $sv local.get $b f64x2.mul f64x2.sub v128.store align=8
-        local.get $p i32.const 16 i32.add local.set $p
-        local.get $q i32.const 16 i32.add local.set $q
-        local.get $p local.get $end i32.lt_u br_if $v
-      end
-    end
-    local.get $n i32.const 1 i32.and
-    if
-      local.get $p f64.load local.set $x
-      local.get $q f64.load local.set $y
-      local.get $q local.get $s local.get $x f64.mul local.get $c local.get $y f64.mul f64.add f64.store
-      local.get $p local.get $c local.get $x f64.mul local.get $s local.get $y f64.mul f64.sub f64.store
-    end`;
-  return {
-    name: "rot",
-    params: [["p", "i32"], ["q", "i32"], ["c", "f64"], ["s", "f64"], ["n", "i32"]],
-    locals: [["end", "i32"], ["x", "f64"], ["y", "f64"], ["cv", "v128"], ["sv", "v128"], ["a", "v128"], ["b", "v128"]],
-    body,
-  };
-}
 
 interface KernelExports {
   gebp(a: number, b: number, kc: number, c: number, ldc: number, ip0: number, ip1: number, nJP: number, shift: number, alpha: number): void;
@@ -353,11 +47,7 @@ let compiled: WasmModule | undefined;
 
 function kernelModule(): WasmModule {
   if (compiled === undefined) {
-    const bytes = assembleModule([gebpSource(), symvUpperSource(), dotSource(), axpySource(), rotSource()], {
-      initialPages: 1,
-      maximumPages: MAX_PAGES,
-      shared: true,
-    });
+    const bytes = Buffer.from(F64_KERNELS_WASM, "base64");
     try {
       compiled = new wasmApi.Module(bytes);
     } catch (cause) {
@@ -378,16 +68,19 @@ export interface F64Kernels {
   /** Reserves `doubles` zeroed doubles, 16-byte aligned; returns the byte address. */
   alloc(doubles: number): number;
   /**
-   * The packed product of {@link gebpSource} over tiles ip < nIP, split into
+   * The packed product `gebp` of ./f64-kernel-sources.ts over tiles ip < nIP, split into
    * row ranges of equal work across the threads (each tile is computed by one
    * thread, identically, so results do not depend on the thread count).
    */
   gebp(a: number, b: number, kc: number, c: number, ldc: number, nIP: number, nJP: number, shift: number, alpha: number): void;
-  /** y += A·x for the symmetric n×n A of {@link symvUpperSource} (lda in bytes; this thread). */
+  /**
+   * y += A·x for the symmetric n×n A given by its upper triangle (lda in bytes;
+   * this thread): `symvUpper` of ./f64-kernel-sources.ts.
+   */
   symvUpper(a: number, lda: number, n: number, x: number, y: number): void;
   dot(x: number, y: number, n: number): number;
   axpy(alpha: number, x: number, y: number, n: number): void;
-  /** Plane rotation of two rows, see {@link rotSource}. */
+  /** Plane rotation of two rows, `rot` of ./f64-kernel-sources.ts. */
   rot(p: number, q: number, c: number, s: number, n: number): void;
   /** Ends helper threads; the memory is garbage once unreferenced. */
   dispose(): void;
