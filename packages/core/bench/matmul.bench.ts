@@ -10,7 +10,7 @@
  *    MSE loss, on wasm (ParamStore + AdamW): stock kernels and element-wise
  *    Adam on one thread (what tfjs gives in Node), the VSD kernels and the
  *    fused AdamW update on one thread, and the same on every thread
- *    (src/wasm-threads.ts); against the same step in PyTorch via
+ *    (src/wasm-threads.ts, src/wasm-matmul.ts); against the same step in PyTorch via
  *    /usr/bin/python3 with torch.set_num_threads(2) (target: ≤ 2×) and 1.
  *
  *   VSD_BENCH_PARTS=matmul|mlp   run one part only
@@ -23,6 +23,7 @@ import { mlp } from "../src/nn/mlp.js";
 import { ParamStore } from "../src/nn/param-store.js";
 import { Rng } from "../src/rng.js";
 import { setWasmMatMulOverrideEnabled } from "../src/wasm-kernels.js";
+import { setWasmThreadedMatMulEnabled, wasmMatMulThreads } from "../src/wasm-matmul.js";
 import { setWasmThreadsForBench, wasmThreadsInUse } from "../src/wasm-threads.js";
 
 const info = await initBackend({ prefer: "wasm", strict: true });
@@ -86,7 +87,10 @@ const cases: Case[] = [
 ];
 const fmt = (x: number, d = 2) => x.toFixed(d);
 const rows: string[][] = [];
-if (parts.includes("matmul")) setWasmThreadsForBench(1);
+if (parts.includes("matmul")) {
+  setWasmThreadsForBench(1);
+  setWasmThreadedMatMulEnabled(false);
+}
 for (const c of parts.includes("matmul") ? cases : []) {
   const a = rng.normalTensor([...c.batch, c.m, c.k]);
   const b = rng.normalTensor([...c.batch, c.k, c.n]);
@@ -191,10 +195,13 @@ function torchStep(threads: number): TorchResult | { error: string } {
 
 if (!parts.includes("mlp")) process.exit(0);
 setWasmThreadsForBench(1);
+setWasmThreadedMatMulEnabled(false);
 const stockStep = tfjsStep(false);
 const fastStep1 = tfjsStep(true);
 const threads = setWasmThreadsForBench(THREADS);
-const fastStep = threads > 1 ? tfjsStep(true) : undefined;
+setWasmThreadedMatMulEnabled(true);
+const matMulThreads = wasmMatMulThreads(tf.backend());
+const fastStep = threads > 1 && matMulThreads > 1 ? tfjsStep(true) : undefined;
 const torch = torchStep(2);
 const torch1 = torchStep(1);
 console.log(`\n## MLP training step ${DIMS.join("→")}, batch ${BATCH}, Adam, MSE (${STEPS} timed steps after ${WARMUP} warm-up)\n`);

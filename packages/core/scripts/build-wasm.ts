@@ -1,6 +1,6 @@
 /**
  * Compiles packages/core/wasm/*.wat with wabt (a dev dependency) into
- * src/nn/<name>-wasm.generated.ts, which holds the binaries as base64 so that
+ * src/generated/<name>-wasm.ts, which holds the binaries as base64 so that
  * installing @vsd/core needs no build step. Two variants per module: one
  * importing a shared memory (tfjs's threaded build), one a plain memory.
  *
@@ -41,11 +41,11 @@ export const PLAIN_MEMORY_WASM = "${b64(bins.plain)}";
 }
 
 export function generatedPath(name: string): string {
-  return fileURLToPath(new URL(`../src/nn/${name}-wasm.generated.ts`, import.meta.url));
+  return fileURLToPath(new URL(`../src/generated/${name}-wasm.ts`, import.meta.url));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  for (const name of ["adamw"]) {
+  for (const name of ["adamw", "matmul"]) {
     writeFileAtomic(generatedPath(name), generatedSource(name, await compileWat(name)));
     console.log(`wrote ${generatedPath(name)}`);
   }

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { threadedMatMul } from "./wasm-matmul.js";
 
 /**
  * Kernel overrides for the tfjs wasm backend (issue 2).
@@ -78,13 +79,19 @@ export function registerWasmKernelOverrides(): void {
  */
 function matMulWithoutTransposes(args: Parameters<tf.KernelFunc>[0], original: tf.KernelFunc): ReturnType<tf.KernelFunc> {
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-  if ((!transposeA && !transposeB) || !transposeOverrideEnabled) return original(args);
+  if (!transposeOverrideEnabled) return original(args);
   const backend = args.backend as unknown as WasmBackendLike;
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-  if (a.dtype !== "float32" || b.dtype !== "float32") return original(args);
   // A fused bias/activation applies to C, so only the direct form keeps it valid.
   const fused = args.inputs["bias"] != null || args.inputs["preluActivationWeights"] != null ||
     ((args.attrs as { activation?: string }).activation ?? "linear") !== "linear";
+  // Large single products go to the multithreaded kernel (transposes included).
+  if (!fused) {
+    const threaded = threadedMatMul(args.backend, a, b, transposeA, transposeB);
+    if (threaded) return threaded;
+  }
+  if (!transposeA && !transposeB) return original(args);
+  if (a.dtype !== "float32" || b.dtype !== "float32") return original(args);
   const sizeA = a.shape.reduce((p, d) => p * d, 1);
   const sizeB = b.shape.reduce((p, d) => p * d, 1);
   const rank = (t: tf.TensorInfo) => t.shape.length;

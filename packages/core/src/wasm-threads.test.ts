@@ -20,7 +20,7 @@ function runChild(threads: string): { status: number | null; json: Record<string
 }
 
 describe("multithreaded wasm backend", () => {
-  it("runs XNNPACK on the requested threads, gives bit-identical results to one thread, and lets Node exit", () => {
+  it("runs XNNPACK and the threaded matMul on the requested threads, bit-identical to one thread, and lets Node exit", () => {
     const r = runChild("2");
     expect(r.status, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ backend: "wasm", threads: true, wasmThreads: 2, threadsUsed: 2, threadsCause: null, finite: true });
@@ -28,12 +28,20 @@ describe("multithreaded wasm backend", () => {
     expect(r.json?.["sizes"]).toEqual([1, 257 * 190, 190 * 131, 190, 96 * 190, 96 * 190, 96 * 190]);
     // Threads split output tiles, never a sum: the numbers are the same bits.
     expect(r.json?.["maxDiff"]).toBe(0);
+    // The threaded matMul ran (helpers took tasks) and computes each element as
+    // XNNPACK does (one sequential float32 sum over k): identical at odd sizes,
+    // edge tiles and every transpose combination, and in a training step.
+    expect(r.json?.["matMulThreads"]).toBe(2);
+    expect(r.json?.["helperTasks"]).toBeGreaterThan(0);
+    expect(r.json?.["productsVsXnnpack"]).toBe(0);
+    expect(r.json?.["stepVsXnnpack"]).toBe(0);
+    expect(r.json?.["leaked"]).toBe(0);
   });
 
   it("VSD_WASM_THREADS=1 keeps tfjs's single-threaded build", () => {
     const r = runChild("1");
     expect(r.status, r.stderr).toBe(0);
-    expect(r.json).toMatchObject({ backend: "wasm", threads: false, wasmThreads: 1, threadsUsed: 1, maxDiff: 0 });
+    expect(r.json).toMatchObject({ backend: "wasm", threads: false, wasmThreads: 1, threadsUsed: 1, maxDiff: 0, matMulThreads: 0, helperTasks: 0 });
   });
 
   it("rejects a bad thread count with a VsdError naming the variable", () => {

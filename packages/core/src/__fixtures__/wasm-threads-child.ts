@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend.js";
 import { Rng } from "../rng.js";
+import { setWasmThreadedMatMulEnabled, wasmMatMulHelperTasks, wasmMatMulThreads } from "../wasm-matmul.js";
 import { setWasmThreadsForBench, wasmThreadsInUse } from "../wasm-threads.js";
 
 const info = await initBackend({ log: false, prefer: "wasm", strict: true });
@@ -32,13 +33,53 @@ function step(): Float32Array[] {
   return data;
 }
 
+/** Products at odd sizes (edge tiles, k % 4 ≠ 0) in every transpose combination, relative to max |C|. */
+function products(): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (const [m, k, n] of [[131, 517, 77], [64, 256, 200], [5, 2003, 301]] as const) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const a = rng.derive(`a${m}${ta}`).normalTensor(ta ? [k, m] : [m, k]);
+      const b = rng.derive(`b${n}${tb}`).normalTensor(tb ? [n, k] : [k, n]);
+      const c = tf.matMul(a, b, ta, tb);
+      out.push(c.dataSync() as Float32Array);
+      tf.dispose([a, b, c]);
+    }
+  }
+  return out;
+}
+const maxDiffOf = (x: Float32Array[], y: Float32Array[]) => {
+  let d = 0;
+  x.forEach((a, i) => a.forEach((v, j) => (d = Math.max(d, Math.abs(v - y[i]![j]!)))));
+  return d;
+};
+
+const before = tf.memory().numTensors;
 const threaded = step();
+const threadedProducts = products();
+const matMulThreads = wasmMatMulThreads(tf.backend());
+const helperTasks = wasmMatMulHelperTasks(tf.backend());
+setWasmThreadedMatMulEnabled(false);
+const xnnpackProducts = products();
+const xnnpackStep = step();
+setWasmThreadedMatMulEnabled(true);
 const threadsUsed = wasmThreadsInUse();
 setWasmThreadsForBench(1);
 const single = step();
-let maxDiff = 0;
-threaded.forEach((a, i) => a.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - single[i]![j]!)))));
-const finite = threaded.every((a) => a.every(Number.isFinite));
+const finite = threaded.every((a) => a.every(Number.isFinite)) && threadedProducts.every((a) => a.every(Number.isFinite));
 process.stdout.write(
-  `${JSON.stringify({ backend: info.name, threads: info.threads, wasmThreads: info.wasmThreads, threadsUsed, threadsCause: info.threadsCause ?? null, maxDiff, finite, sizes: threaded.map((a) => a.length) })}\n`,
+  `${JSON.stringify({
+    backend: info.name,
+    threads: info.threads,
+    wasmThreads: info.wasmThreads,
+    threadsUsed,
+    threadsCause: info.threadsCause ?? null,
+    maxDiff: maxDiffOf(threaded, single),
+    matMulThreads,
+    helperTasks,
+    productsVsXnnpack: maxDiffOf(threadedProducts, xnnpackProducts),
+    stepVsXnnpack: maxDiffOf(threaded, xnnpackStep),
+    leaked: tf.memory().numTensors - before,
+    finite,
+    sizes: threaded.map((a) => a.length),
+  })}\n`,
 );

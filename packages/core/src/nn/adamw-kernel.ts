@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { wasmApi, type WasmMemory } from "../wasm-api.js";
-import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from "./adamw-wasm.generated.js";
+import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from "../generated/adamw-wasm.js";
 
 /**
  * A fused AdamW update as one kernel for the wasm and cpu backends: one pass

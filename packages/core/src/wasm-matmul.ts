@@ -1,0 +1,142 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from "./generated/matmul-wasm.js";
+import { wasmApi, type WasmMemory } from "./wasm-api.js";
+import { MAX_TASKS, WasmKernelPool } from "./wasm-kernel-pool.js";
+import { resolveWasmThreads } from "./wasm-threads.js";
+
+/**
+ * A multithreaded float32 matMul for the tfjs wasm backend (issue 2).
+ *
+ * tfjs-backend-wasm runs every matMul through XNNPACK on one thread: its
+ * BatchMatMul passes no thread pool to XNNPACK (`batch_mat_mul_impl.cc`:
+ * `xnn_run_operator(op, nullptr /* thread pool *\/)`), so a threaded build
+ * alone does not speed up a dense layer. This runs `wasm/matmul.wat` (packed
+ * panels, 4×8 register blocks, f32x4) directly on the tfjs heap, with the
+ * panels and tiles split across a {@link WasmKernelPool} of worker threads
+ * sharing that memory. The transposes of a backward pass are resolved while
+ * packing, so they cost nothing extra.
+ *
+ * Every element of C is one sequential float32 sum over k computed by one
+ * thread, so the result does not depend on the thread count or on timing.
+ */
+
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } };
+}
+
+const FN = { packA: 0, packB: 1, gemm: 2 } as const;
+const NAMES = ["packA", "packB", "gemm"];
+
+/**
+ * Multiply-adds below which the product stays on XNNPACK: below it the hand-off
+ * to helper threads (~10–50 µs) and the packing cost more than they save.
+ */
+export const PARALLEL_MATMUL_MIN_MADDS = 1 << 21;
+
+const pools = new WeakMap<object, WasmKernelPool | null>();
+
+function poolFor(backend: HeapBackend): WasmKernelPool | null {
+  const cached = pools.get(backend.wasm);
+  if (cached !== undefined) return cached;
+  let pool: WasmKernelPool | null = null;
+  try {
+    const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+    const shared = memory !== undefined && typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    const threads = shared ? resolveWasmThreads() : 1;
+    if (memory && threads > 1) {
+      const module = new wasmApi.Module(Buffer.from(shared ? SHARED_MEMORY_WASM : PLAIN_MEMORY_WASM, "base64"));
+      pool = new WasmKernelPool(module, memory, NAMES, threads);
+    }
+  } catch {
+    pool = null; // no wasm SIMD or threads here: XNNPACK on one thread
+  }
+  pools.set(backend.wasm, pool);
+  return pool;
+}
+
+let enabled = true;
+/** Switches the threaded matMul off (XNNPACK) or on, for benchmarks and tests. */
+export function setWasmThreadedMatMulEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Threads the threaded matMul runs on for this backend (0 when it is not used). */
+export function wasmMatMulThreads(backend: object): number {
+  const pool = poolFor(backend as HeapBackend);
+  return pool && enabled ? pool.threads : 0;
+}
+
+/** Tasks helper threads have run (tests: proves the work was shared). */
+export function wasmMatMulHelperTasks(backend: object): number {
+  return pools.get((backend as HeapBackend).wasm)?.helperTasks ?? 0;
+}
+
+const align16 = (x: number) => (x + 15) & ~15;
+
+/**
+ * C = op(A)·op(B) for float32 operands with one matrix each (any leading dims of
+ * size 1). Returns undefined (caller uses XNNPACK) when the threaded kernel does
+ * not apply: one thread, a small product, batches, or non-float32.
+ */
+export function threadedMatMul(
+  backendLike: unknown,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): tf.TensorInfo | undefined {
+  if (!enabled || a.dtype !== "float32" || b.dtype !== "float32") return undefined;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2) return undefined;
+  const batchOf = (s: readonly number[]) => s.slice(0, -2).reduce((p, d) => p * d, 1);
+  if (batchOf(a.shape) !== 1 || batchOf(b.shape) !== 1) return undefined;
+  const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  if (k !== kb || m === 0 || n === 0 || k === 0 || m * n * k < PARALLEL_MATMUL_MIN_MADDS) return undefined;
+  const backend = backendLike as HeapBackend;
+  const pool = poolFor(backend);
+  if (!pool) return undefined;
+
+  const lead = (ra >= rb ? a.shape : b.shape).slice(0, -2);
+  const out = backend.makeOutput([...lead, m, n], "float32");
+  const nib = Math.ceil(m / 4);
+  const njp = Math.ceil(n / 8);
+  const chunks = Math.min(MAX_TASKS, pool.threads * 4);
+  const scratchBytes = 128 * chunks;
+  // One temporary heap buffer: packed A, packed B, per-task scratch (16-aligned each).
+  const bytes = 16 + nib * k * 16 + njp * k * 32 + scratchBytes;
+  const tmp = backend.makeOutput([Math.ceil(bytes / 4)], "float32");
+  try {
+    // Offsets only after every allocation (an allocation can grow the memory).
+    const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    const ap = align16(ptr(tmp));
+    const bp = ap + nib * k * 16;
+    const scratch = bp + njp * k * 32;
+    const lda = (transposeA ? m : k) * 4;
+    const ldb = (transposeB ? k : n) * 4;
+    const split = (count: number, parts: number): [number, number][] => {
+      const p = Math.max(1, Math.min(parts, count));
+      return Array.from({ length: p }, (_, i) => [Math.floor((i * count) / p), Math.floor(((i + 1) * count) / p)] as [number, number]);
+    };
+    const packing: number[][] = [
+      ...split(nib, Math.max(1, Math.round((chunks * nib) / (nib + 2 * njp)))).map(([i0, i1]) => [FN.packA, ptr(a), lda, k, m, ap, i0, i1, transposeA ? 1 : 0]),
+      ...split(njp, chunks).map(([j0, j1]) => [FN.packB, ptr(b), ldb, k, n, bp, j0, j1, transposeB ? 1 : 0]),
+    ];
+    pool.run(packing);
+    // Tiles by column panels: each task streams packed A past its B panels.
+    const gemm = split(njp, chunks).map(([j0, j1], t) => [FN.gemm, ap, bp, k, ptr(out), n * 4, m, n, 0, nib, j0, j1, scratch + 128 * t]);
+    pool.run(gemm);
+  } catch (e) {
+    backend.disposeData(out.dataId);
+    throw e;
+  } finally {
+    backend.disposeData(tmp.dataId);
+  }
+  return out;
+}
