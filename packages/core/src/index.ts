@@ -55,6 +55,8 @@ export {
   type BackendAttempt,
   type InitBackendOptions,
 } from "./backend.js";
+export { resolveWasmThreads } from "./wasm-threads.js";
+export { WasmKernelPool, MAX_TASKS as MAX_KERNEL_TASKS, TASK_ARGS as MAX_KERNEL_TASK_ARGS } from "./wasm-kernel-pool.js";
 export * from "./nn/index.js";
 export * from "./data/index.js";
 export * from "./report/index.js";

@@ -5,7 +5,8 @@ import { wasmApi, type WasmMemory, type WasmModule } from "./wasm-api.js";
  * Runs calls of a wasm module's exported functions on several threads over one
  * shared memory, synchronously: a job is a list of independent tasks (each a
  * function index and up to {@link TASK_ARGS} i32 arguments) that write
- * disjoint memory. The calling thread and the helper threads take tasks from
+ * disjoint memory. Arguments travel as float64, so i32 and f64 parameters
+ * both arrive exactly. The calling thread and the helper threads take tasks from
  * an atomic counter until none is left; the caller then blocks
  * (`Atomics.wait`, allowed on Node's main thread) until the helpers that took
  * a task are done. No event loop is involved, so a tfjs kernel built on it
@@ -17,16 +18,21 @@ import { wasmApi, type WasmMemory, type WasmModule } from "./wasm-api.js";
  * result.
  *
  * Helper state word: 0 idle, 1 job posted, 5 working, 2 done, 4 failed, 3 exit.
- * Job block (Int32): [0] next task, [1] task count, tasks from slot 4 on.
+ * Job block: Int32 [0] next task, [1] task count; Float64 from slot 2 on, per
+ * task the function index then its arguments.
+ *
+ * Used by the threaded wasm matMul here and by @vsd/eval's float64 kernels;
+ * available to plugins with wasm kernels of their own.
  */
 
 /** Most i32 arguments one task can pass. */
 export const TASK_ARGS = 12;
-const TASK_INTS = TASK_ARGS + 1;
-const TASKS_AT = 4;
+const TASK_SLOTS = TASK_ARGS + 1;
+/** First Float64 slot of the tasks (after the two Int32 counters). */
+const TASKS_AT = 2;
 /** Most tasks in one job. */
 export const MAX_TASKS = 256;
-const JOB_INTS = TASKS_AT + TASK_INTS * MAX_TASKS;
+const JOB_BYTES = 8 * (TASKS_AT + TASK_SLOTS * MAX_TASKS);
 
 const WORKER_SOURCE = `
 "use strict";
@@ -34,6 +40,7 @@ const { workerData } = require("node:worker_threads");
 const { module, memory, names, state, job } = workerData;
 const c = new Int32Array(state);
 const J = new Int32Array(job);
+const F = new Float64Array(job);
 let fns;
 try {
   const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
@@ -55,9 +62,9 @@ for (;;) {
     for (;;) {
       const t = Atomics.add(J, 0, 1);
       if (t >= n) break;
-      const at = ${TASKS_AT} + ${TASK_INTS} * t;
-      for (let i = 0; i < ${TASK_ARGS}; i++) args[i] = J[at + 1 + i];
-      fns[J[at]].apply(null, args);
+      const at = ${TASKS_AT} + ${TASK_SLOTS} * t;
+      for (let i = 0; i < ${TASK_ARGS}; i++) args[i] = F[at + 1 + i];
+      fns[F[at]].apply(null, args);
     }
   } catch (err) {
     out = 4;
@@ -74,8 +81,9 @@ interface Helper {
 
 export class WasmKernelPool {
   private readonly helpers: Helper[] = [];
-  private readonly jobBuffer = new SharedArrayBuffer(JOB_INTS * 4);
+  private readonly jobBuffer = new SharedArrayBuffer(JOB_BYTES);
   private readonly job = new Int32Array(this.jobBuffer);
+  private readonly jobArgs = new Float64Array(this.jobBuffer);
   private readonly fns: ((...args: number[]) => unknown)[];
   private broken = false;
   /** Tasks run by helper threads so far (tests and benchmarks). */
@@ -118,9 +126,9 @@ export class WasmKernelPool {
     const J = this.job;
     J[1] = tasks.length;
     tasks.forEach((t, i) => {
-      if (t.length > TASK_INTS) throw new Error(`WasmKernelPool: a task has ${t.length - 1} arguments > ${TASK_ARGS}`);
-      const at = TASKS_AT + TASK_INTS * i;
-      for (let k = 0; k < TASK_INTS; k++) J[at + k] = t[k] ?? 0;
+      if (t.length > TASK_SLOTS) throw new Error(`WasmKernelPool: a task has ${t.length - 1} arguments > ${TASK_ARGS}`);
+      const at = TASKS_AT + TASK_SLOTS * i;
+      for (let k = 0; k < TASK_SLOTS; k++) this.jobArgs[at + k] = t[k] ?? 0;
     });
     Atomics.store(J, 0, 0);
     const posted: Helper[] = [];

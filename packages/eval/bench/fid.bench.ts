@@ -29,7 +29,7 @@ import { symmetricEigen } from "../src/linalg/symmetric-eigen.js";
 import { tridiagonalEigenvalues } from "../src/linalg/tridiagonal-ql.js";
 import { symmetricEigenvalues, tridiagonalizeInPlace, tridiagonalWorkspace } from "../src/linalg/tridiagonalize.js";
 import { createF64Kernels } from "../src/linalg/wasm/f64-kernels.js";
-import { resolveKernelThreads } from "../src/linalg/wasm/kernel-threads.js";
+import { resolveKernelThreads } from "../src/linalg/wasm/f64-kernels.js";
 
 const n = Number(process.env.FID_BENCH_N ?? 5000);
 const d = Number(process.env.FID_BENCH_D ?? 2048);

@@ -1,6 +1,6 @@
-import { VsdError } from "@vsd/core";
+import { availableParallelism } from "node:os";
+import { MAX_KERNEL_TASKS, VsdError, WasmKernelPool } from "@vsd/core";
 import { F64_KERNELS_WASM } from "./f64-kernels.generated.js";
-import { KernelOp, KernelThreads, MAX_TASKS, resolveKernelThreads } from "./kernel-threads.js";
 import { wasmApi, type WasmModule } from "./wasm-api.js";
 
 /**
@@ -16,7 +16,7 @@ import { wasmApi, type WasmModule } from "./wasm-api.js";
  *
  * Memory model: each computation creates its own shared memory sized for its
  * buffers (one bump allocator, no free) and disposes of it (and of any helper
- * threads, ./kernel-threads.ts) when done, so nothing is retained between calls.
+ * threads: @vsd/core's WasmKernelPool) when done, so nothing is retained between calls.
  */
 
 /** Tile size of {@link F64Kernels.gebp}: 4 output rows × 4 output columns. */
@@ -113,9 +113,7 @@ export function createF64Kernels(doubles: number, options: F64KernelOptions = {}
   const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
   const exports = new wasmApi.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
   const f64 = new Float64Array(memory.buffer);
-  const pool = new KernelThreads(module, memory, threads - 1);
-  const gebpHere = (t: readonly number[], alpha: number): void =>
-    exports.gebp(t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, t[5]!, t[6]!, t[7]!, t[8]!, alpha);
+  const pool = new WasmKernelPool(module, memory, ["gebp"], threads);
   let top = 16;
   return {
     f64,
@@ -139,18 +137,18 @@ export function createF64Kernels(doubles: number, options: F64KernelOptions = {}
       }
       // Row ranges of about equal work, several per thread so that a helper
       // that is slow to run leaves its share to the others.
-      const parts = Math.min(nIP, CHUNKS_PER_THREAD * threads, MAX_TASKS);
+      const parts = Math.min(nIP, CHUNKS_PER_THREAD * threads, MAX_KERNEL_TASKS);
       const tasks: number[][] = [];
       let done = 0;
       let start = 0;
       for (let ip = 0; ip < nIP; ip++) {
         done += Math.max(0, nJP - first(ip));
         if (done >= (tiles * (tasks.length + 1)) / parts || ip === nIP - 1) {
-          tasks.push([a, b, kc, c, ldc, start, ip + 1, nJP, shift]);
+          tasks.push([0, a, b, kc, c, ldc, start, ip + 1, nJP, shift, alpha]);
           start = ip + 1;
         }
       }
-      pool.run(KernelOp.gebp, tasks, [alpha], (t) => gebpHere(t, alpha));
+      pool.run(tasks);
     },
     symvUpper: (a, lda, n, x, y) => exports.symvUpper(a, lda, n, 0, n, x, y),
     dot: exports.dot,
@@ -203,4 +201,24 @@ export function packPanels(
       }
     }
   }
+}
+
+/**
+ * Thread count for the float64 kernels: `requested` if given, else
+ * `VSD_WASM_THREADS` if set (the variable core uses for its wasm backend), else
+ * every CPU Node may use.
+ *
+ * @throws VsdError `INVALID_ARGUMENT` for a count that is not an integer 1…64.
+ */
+export function resolveKernelThreads(requested?: number): number {
+  const env = process.env["VSD_WASM_THREADS"]?.trim();
+  const check = (n: number, what: string): number => {
+    if (!Number.isInteger(n) || n < 1 || n > 64) {
+      throw new VsdError("INVALID_ARGUMENT", `${what} must be an integer from 1 to 64; got ${String(n)}.`);
+    }
+    return n;
+  };
+  if (requested !== undefined) return check(requested, "threads");
+  if (env !== undefined && env !== "") return check(Number(env), "VSD_WASM_THREADS");
+  return Math.max(1, Math.min(64, availableParallelism()));
 }
