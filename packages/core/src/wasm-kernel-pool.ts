@@ -26,13 +26,15 @@ import { wasmApi, type WasmMemory, type WasmModule } from "./wasm-api.js";
  */
 
 /** Most i32 arguments one task can pass. */
-export const TASK_ARGS = 12;
+export const TASK_ARGS = 16;
 const TASK_SLOTS = TASK_ARGS + 1;
 /** First Float64 slot of the tasks (after the two Int32 counters). */
 const TASKS_AT = 2;
 /** Most tasks in one job. */
 export const MAX_TASKS = 256;
 const JOB_BYTES = 8 * (TASKS_AT + TASK_SLOTS * MAX_TASKS);
+/** Polls of a state word before blocking on it (~10–50 µs). */
+const SPIN = 20_000;
 
 const WORKER_SOURCE = `
 "use strict";
@@ -52,6 +54,9 @@ try {
 }
 const args = new Array(${TASK_ARGS});
 for (;;) {
+  // Spin briefly before sleeping: jobs of one computation come in quick
+  // succession, and waking from Atomics.wait costs tens of microseconds.
+  for (let i = 0; i < ${SPIN} && Atomics.load(c, 0) === 0; i++);
   Atomics.wait(c, 0, 0);
   const s = Atomics.load(c, 0);
   if (s === 3) break;
@@ -152,7 +157,8 @@ export class WasmKernelPool {
       // A helper that has not woken yet finds nothing left: take the post back.
       if (Atomics.compareExchange(w.state, 0, 1, 0) === 1) continue;
       for (;;) {
-        const s = Atomics.load(w.state, 0);
+        let s = Atomics.load(w.state, 0);
+        for (let i = 0; i < SPIN && s === 5; i++) s = Atomics.load(w.state, 0);
         if (s === 5) Atomics.wait(w.state, 0, 5);
         else if (s === 2 || s === 4) {
           failed ||= s === 4;

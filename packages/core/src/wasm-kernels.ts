@@ -83,11 +83,14 @@ function matMulWithoutTransposes(args: Parameters<tf.KernelFunc>[0], original: t
   const backend = args.backend as unknown as WasmBackendLike;
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   // A fused bias/activation applies to C, so only the direct form keeps it valid.
-  const fused = args.inputs["bias"] != null || args.inputs["preluActivationWeights"] != null ||
-    ((args.attrs as { activation?: string }).activation ?? "linear") !== "linear";
-  // Large single products go to the multithreaded kernel (transposes included).
-  if (!fused) {
-    const threaded = threadedMatMul(args.backend, a, b, transposeA, transposeB);
+  const bias = args.inputs["bias"] as tf.TensorInfo | null | undefined;
+  const prelu = args.inputs["preluActivationWeights"] != null;
+  const activation = (args.attrs as { activation?: string }).activation ?? "linear";
+  const fused = bias != null || prelu || activation !== "linear";
+  // Large single products go to the multithreaded kernel (transposes, a bias
+  // and relu included).
+  if (!prelu && (activation === "linear" || activation === "relu")) {
+    const threaded = threadedMatMul(args.backend, a, b, transposeA, transposeB, { ...(bias ? { bias } : {}), activation });
     if (threaded) return threaded;
   }
   if (!transposeA && !transposeB) return original(args);

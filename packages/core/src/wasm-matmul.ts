@@ -22,6 +22,7 @@ import { resolveWasmThreads } from "./wasm-threads.js";
 
 interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   wasm: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } };
@@ -76,10 +77,18 @@ export function wasmMatMulHelperTasks(backend: object): number {
 
 const align16 = (x: number) => (x + 15) & ~15;
 
+/** What the kernel can fuse into the product, as `_FusedMatMul` does. */
+export interface MatMulEpilogue {
+  /** Added to every row: n floats (any shape of n elements). */
+  readonly bias?: tf.TensorInfo;
+  readonly activation?: "linear" | "relu";
+}
+
 /**
- * C = op(A)·op(B) for float32 operands with one matrix each (any leading dims of
- * size 1). Returns undefined (caller uses XNNPACK) when the threaded kernel does
- * not apply: one thread, a small product, batches, or non-float32.
+ * C = op(A)·op(B) [+ bias] [relu] for float32 operands with one matrix each
+ * (any leading dims of size 1). Returns undefined (caller uses XNNPACK) when
+ * the threaded kernel does not apply: one thread, a small product, batches,
+ * non-float32, or a bias that is not a vector of n.
  */
 export function threadedMatMul(
   backendLike: unknown,
@@ -87,8 +96,11 @@ export function threadedMatMul(
   b: tf.TensorInfo,
   transposeA: boolean,
   transposeB: boolean,
+  epilogue: MatMulEpilogue = {},
 ): tf.TensorInfo | undefined {
   if (!enabled || a.dtype !== "float32" || b.dtype !== "float32") return undefined;
+  const { bias } = epilogue;
+  const relu = (epilogue.activation ?? "linear") === "relu";
   const ra = a.shape.length;
   const rb = b.shape.length;
   if (ra < 2 || rb < 2) return undefined;
@@ -99,6 +111,7 @@ export function threadedMatMul(
   const kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
   const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
   if (k !== kb || m === 0 || n === 0 || k === 0 || m * n * k < PARALLEL_MATMUL_MIN_MADDS) return undefined;
+  if (bias && (bias.dtype !== "float32" || bias.shape.reduce((p, d) => p * d, 1) !== n || bias.shape.at(-1) !== n)) return undefined;
   const backend = backendLike as HeapBackend;
   const pool = poolFor(backend);
   if (!pool) return undefined;
@@ -110,7 +123,8 @@ export function threadedMatMul(
   const chunks = Math.min(MAX_TASKS, pool.threads * 4);
   const scratchBytes = 128 * chunks;
   // One temporary heap buffer: packed A, packed B, per-task scratch (16-aligned each).
-  const bytes = 16 + nib * k * 16 + njp * k * 32 + scratchBytes;
+  const biasBytes = bias ? njp * 32 : 0;
+  const bytes = 16 + nib * k * 16 + njp * k * 32 + scratchBytes + biasBytes;
   const tmp = backend.makeOutput([Math.ceil(bytes / 4)], "float32");
   try {
     // Offsets only after every allocation (an allocation can grow the memory).
@@ -118,6 +132,14 @@ export function threadedMatMul(
     const ap = align16(ptr(tmp));
     const bp = ap + nib * k * 16;
     const scratch = bp + njp * k * 32;
+    // The bias, zero-padded to whole panels, so edge tiles read no foreign memory.
+    const biasAt = bias ? scratch + scratchBytes : 0;
+    if (bias) {
+      const heap = backend.typedArrayFromHeap(tmp);
+      const from = (biasAt - ptr(tmp)) / 4;
+      heap.fill(0, from, from + njp * 8);
+      heap.set(backend.typedArrayFromHeap(bias), from);
+    }
     const lda = (transposeA ? m : k) * 4;
     const ldb = (transposeB ? k : n) * 4;
     const split = (count: number, parts: number): [number, number][] => {
@@ -130,7 +152,9 @@ export function threadedMatMul(
     ];
     pool.run(packing);
     // Tiles by column panels: each task streams packed A past its B panels.
-    const gemm = split(njp, chunks).map(([j0, j1], t) => [FN.gemm, ap, bp, k, ptr(out), n * 4, m, n, 0, nib, j0, j1, scratch + 128 * t]);
+    const gemm = split(njp, chunks).map(([j0, j1], t) => [
+      FN.gemm, ap, bp, k, ptr(out), n * 4, m, n, 0, nib, j0, j1, scratch + 128 * t, biasAt, relu ? 1 : 0,
+    ]);
     pool.run(gemm);
   } catch (e) {
     backend.disposeData(out.dataId);

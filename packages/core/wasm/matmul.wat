@@ -183,12 +183,15 @@
         (br $panels))))
 
   ;; For panels jp0 ≤ jp < jp1 and ib0 ≤ ib < ib1: C tile (ib, jp) = Σ_k A_ib[k] ⊗ B_jp[k]
-  ;; (overwritten, not accumulated). C is [m, n] with row stride ldc. Edge tiles go
-  ;; through `scratch` (128 bytes, 16-aligned, private to the caller).
+  ;; (overwritten, not accumulated), the sums starting from the bias (a vector of ⌈n/8⌉·8
+  ;; floats, zero-padded; bias = 0: none), then relu when relu ≠ 0 (pmax(x, 0) = x < 0 ? 0 : x, so NaN stays NaN).
+  ;; C is [m, n] with row stride ldc. Edge tiles go through `scratch` (128 bytes,
+  ;; 16-aligned, private to the caller).
   (func (export "gemm")
     (param $ap i32) (param $bp i32) (param $k i32) (param $c i32) (param $ldc i32)
     (param $m i32) (param $n i32) (param $ib0 i32) (param $ib1 i32) (param $jp0 i32) (param $jp1 i32)
-    (param $scratch i32)
+    (param $scratch i32) (param $bias i32) (param $relu i32)
+    (local $bv0 v128) (local $bv1 v128) (local $zero v128)
     (local $jp i32) (local $ib i32) (local $pa i32) (local $pb i32) (local $end i32)
     (local $row i32) (local $col i32) (local $dst i32) (local $r i32) (local $cc i32)
     (local $a v128) (local $b0 v128) (local $b1 v128)
@@ -205,10 +208,17 @@
             (local.set $pa (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ib) (local.get $k)) (i32.const 4))))
             (local.set $pb (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jp) (local.get $k)) (i32.const 5))))
             (local.set $end (i32.add (local.get $pa) (i32.shl (local.get $k) (i32.const 4))))
-            (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
-            (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
-            (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
-            (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+            ;; The sums start from the bias, as XNNPACK's fused dense layer does (same bits).
+            (local.set $bv0 (v128.const i32x4 0 0 0 0))
+            (local.set $bv1 (v128.const i32x4 0 0 0 0))
+            (if (local.get $bias)
+              (then
+                (local.set $bv0 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $jp) (i32.const 5)))))
+                (local.set $bv1 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $jp) (i32.const 5)))))))
+            (local.set $c00 (local.get $bv0)) (local.set $c01 (local.get $bv1))
+            (local.set $c10 (local.get $bv0)) (local.set $c11 (local.get $bv1))
+            (local.set $c20 (local.get $bv0)) (local.set $c21 (local.get $bv1))
+            (local.set $c30 (local.get $bv0)) (local.set $c31 (local.get $bv1))
             (block $kdone
               (loop $ks
                 (br_if $kdone (i32.ge_u (local.get $pa) (local.get $end)))
@@ -231,6 +241,13 @@
                 (br $ks)))
             (local.set $row (i32.shl (local.get $ib) (i32.const 2)))
             (local.set $col (i32.shl (local.get $jp) (i32.const 3)))
+            (if (local.get $relu)
+              (then
+                (local.set $zero (v128.const i32x4 0 0 0 0))
+                (local.set $c00 (f32x4.pmax (local.get $c00) (local.get $zero))) (local.set $c01 (f32x4.pmax (local.get $c01) (local.get $zero)))
+                (local.set $c10 (f32x4.pmax (local.get $c10) (local.get $zero))) (local.set $c11 (f32x4.pmax (local.get $c11) (local.get $zero)))
+                (local.set $c20 (f32x4.pmax (local.get $c20) (local.get $zero))) (local.set $c21 (f32x4.pmax (local.get $c21) (local.get $zero)))
+                (local.set $c30 (f32x4.pmax (local.get $c30) (local.get $zero))) (local.set $c31 (f32x4.pmax (local.get $c31) (local.get $zero)))))
             (if (i32.and (i32.le_u (i32.add (local.get $row) (i32.const 4)) (local.get $m))
                          (i32.le_u (i32.add (local.get $col) (i32.const 8)) (local.get $n)))
               (then

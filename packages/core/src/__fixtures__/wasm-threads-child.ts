@@ -33,16 +33,19 @@ function step(): Float32Array[] {
   return data;
 }
 
-/** Products at odd sizes (edge tiles, k % 4 ≠ 0) in every transpose combination, relative to max |C|. */
+/** Products (plain, + bias, + bias and relu) at odd sizes (edge tiles, k % 4 ≠ 0) in every transpose combination. */
 function products(): Float32Array[] {
   const out: Float32Array[] = [];
   for (const [m, k, n] of [[131, 517, 77], [64, 256, 200], [5, 2003, 301]] as const) {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const a = rng.derive(`a${m}${ta}`).normalTensor(ta ? [k, m] : [m, k]);
       const b = rng.derive(`b${n}${tb}`).normalTensor(tb ? [n, k] : [k, n]);
+      const bias = rng.derive(`bias${n}`).normalTensor([n]);
       const c = tf.matMul(a, b, ta, tb);
-      out.push(c.dataSync() as Float32Array);
-      tf.dispose([a, b, c]);
+      const withBias = tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias });
+      const withRelu = tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias, activation: "relu" });
+      out.push(c.dataSync() as Float32Array, withBias.dataSync() as Float32Array, withRelu.dataSync() as Float32Array);
+      tf.dispose([a, b, bias, c, withBias, withRelu]);
     }
   }
   return out;

@@ -115,8 +115,9 @@ export class ParamStore {
         }
         return tf.tidy(() => {
           const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
-          let y = tf.matMul(x2, kernel as tf.Tensor2D);
-          if (bias) y = tf.add(y, bias);
+          // One fused product + bias (one kernel on wasm: the bias is the
+          // sums' starting value, as in XNNPACK), not a matMul and an Add.
+          const y = bias ? tf.fused.matMul({ a: x2, b: kernel as tf.Tensor2D, bias }) : tf.matMul(x2, kernel as tf.Tensor2D);
           return (x.rank === 2 ? y : tf.reshape(y, [x.shape[0]!, x.shape[1]!, outDim])) as T;
         });
       },
