@@ -17,6 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { spawnSync } from "node:child_process";
+import { availableParallelism, loadavg } from "node:os";
 import { initBackend } from "../src/backend.js";
 import { AdamW } from "../src/nn/adamw.js";
 import { mlp } from "../src/nn/mlp.js";
@@ -210,23 +211,25 @@ const t1 = "ms" in torch1 ? torch1 : undefined;
 const ratio = (x: number, y: number | undefined) => (y ? fmt(x / y) : "n/a");
 const torchRow = (r: TorchResult | undefined, label: string): string[] =>
   r
-    ? [`${label}: PyTorch ${r.version}, ${r.threads} thread${r.threads > 1 ? "s" : ""}`, fmt(r.ms, 1), fmt(r.best, 1), fmt(r.cpu, 1), ratio(r.best, t?.best), ratio(r.cpu, t1?.cpu)]
-    : [`${label}: PyTorch`, "skipped", "skipped", "skipped", "n/a", "n/a"];
+    ? [`${label}: PyTorch ${r.version}, ${r.threads} thread${r.threads > 1 ? "s" : ""}`, fmt(r.ms, 1), fmt(r.best, 1), fmt(r.cpu, 1), ratio(r.best, t?.best), ratio(r.ms, t?.ms), ratio(r.cpu, t1?.cpu)]
+    : [`${label}: PyTorch`, "skipped", "skipped", "skipped", "n/a", "n/a", "n/a"];
 printTable(
-  ["implementation", "wall ms/step (median)", "wall ms/step (best)", "CPU ms/step", "best wall ÷ PyTorch 2 threads (target ≤ 2)", "CPU ÷ PyTorch 1 thread"],
+  ["implementation", "wall ms/step (median)", "wall ms/step (best)", "CPU ms/step", "best ÷ PyTorch 2 threads best (target ≤ 2)", "median ÷ PyTorch 2 threads median", "CPU ÷ PyTorch 1 thread"],
   [
-    ["tfjs wasm, stock kernels, element-wise Adam, 1 thread", fmt(stockStep.msPerStep, 1), fmt(stockStep.best, 1), fmt(stockStep.cpu, 1), ratio(stockStep.best, t?.best), ratio(stockStep.cpu, t1?.cpu)],
-    ["tfjs wasm, VSD kernels + fused AdamW, 1 thread", fmt(fastStep1.msPerStep, 1), fmt(fastStep1.best, 1), fmt(fastStep1.cpu, 1), ratio(fastStep1.best, t?.best), ratio(fastStep1.cpu, t1?.cpu)],
+    ["tfjs wasm, stock kernels, element-wise Adam, 1 thread", fmt(stockStep.msPerStep, 1), fmt(stockStep.best, 1), fmt(stockStep.cpu, 1), ratio(stockStep.best, t?.best), ratio(stockStep.msPerStep, t?.ms), ratio(stockStep.cpu, t1?.cpu)],
+    ["tfjs wasm, VSD kernels + fused AdamW, 1 thread", fmt(fastStep1.msPerStep, 1), fmt(fastStep1.best, 1), fmt(fastStep1.cpu, 1), ratio(fastStep1.best, t?.best), ratio(fastStep1.msPerStep, t?.ms), ratio(fastStep1.cpu, t1?.cpu)],
     fastStep
-      ? [`tfjs wasm, VSD kernels + fused AdamW, ${threads} threads`, fmt(fastStep.msPerStep, 1), fmt(fastStep.best, 1), fmt(fastStep.cpu, 1), ratio(fastStep.best, t?.best), "n/a"]
-      : ["tfjs wasm, VSD kernels, threaded", "unavailable", "", "", "", info.threadsCause ?? "1 CPU or VSD_WASM_THREADS=1"],
+      ? [`tfjs wasm, VSD kernels + fused AdamW, ${threads} threads`, fmt(fastStep.msPerStep, 1), fmt(fastStep.best, 1), fmt(fastStep.cpu, 1), ratio(fastStep.best, t?.best), ratio(fastStep.msPerStep, t?.ms), "n/a"]
+      : ["tfjs wasm, VSD kernels, threaded", "unavailable", "", "", "", "", info.threadsCause ?? "1 CPU or VSD_WASM_THREADS=1"],
     torchRow(t, "peer"),
     torchRow(t1, "peer"),
   ],
 );
 console.log(
-  "\nOn one thread CPU time is the idle-machine wall time; with threads (wasm or PyTorch) CPU time sums the threads." +
-    "\nOn a busy machine compare best wall times, or 1-thread CPU times.",
+  `\nLoad average at the end: ${loadavg().map((x) => x.toFixed(2)).join(", ")} on ${availableParallelism()} CPUs.` +
+    "\nOn one thread CPU time is the idle-machine wall time; with threads (wasm or PyTorch) CPU time sums the threads." +
+    "\nOn a busy machine every threaded figure suffers (a parallel step waits for its slowest thread): compare medians and" +
+    "\nbests over several runs, or 1-thread CPU times.",
 );
 if ("error" in torch) console.log(`\nPyTorch rows skipped: /usr/bin/python3 could not run torch (${torch.error}).`);
 
