@@ -54,3 +54,20 @@ export function momentErrors(est: Gaussian2d, target: Gaussian2d): { mean: numbe
   const d = [est.cov[0] - target.cov[0], est.cov[1] - target.cov[1], est.cov[2] - target.cov[2]];
   return { mean: dm, cov: Math.sqrt(d[0]! ** 2 + 2 * d[1]! ** 2 + d[2]! ** 2) };
 }
+
+/**
+ * 2-Wasserstein distance between N(μ₁, Σ₁) and N(μ₂, Σ₂) [Dowson & Landau 1982;
+ * Givens & Shortt 1984]: W₂² = ‖μ₁ − μ₂‖² + tr Σ₁ + tr Σ₂ − 2 tr (Σ₂^½ Σ₁ Σ₂^½)^½.
+ * For 2×2 SPD M, tr M^½ = √(tr M + 2√det M), and Σ₂^½Σ₁Σ₂^½ has trace tr(Σ₁Σ₂)
+ * and determinant det Σ₁ det Σ₂.
+ */
+export function gaussianW2(a: Gaussian2d, b: Gaussian2d): number {
+  const [a11, a12, a22] = a.cov;
+  const [b11, b12, b22] = b.cov;
+  const trAB = a11 * b11 + 2 * a12 * b12 + a22 * b22;
+  const det = (a11 * a22 - a12 * a12) * (b11 * b22 - b12 * b12);
+  const cross = Math.sqrt(Math.max(0, trAB + 2 * Math.sqrt(Math.max(0, det))));
+  const bures = Math.max(0, a11 + a22 + b11 + b22 - 2 * cross);
+  const dm2 = (a.mean[0] - b.mean[0]) ** 2 + (a.mean[1] - b.mean[1]) ** 2;
+  return Math.sqrt(dm2 + bures);
+}

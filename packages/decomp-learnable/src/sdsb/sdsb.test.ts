@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng, VsdError } from "@vsd/core";
-import { momentErrors, moments2d, sampleGaussian2d, type Gaussian2d } from "./gaussian-2d.js";
+import { gaussianW2, momentErrors, moments2d, sampleGaussian2d, type Gaussian2d } from "./gaussian-2d.js";
+import { populationSdsb } from "./gaussian-ipf.js";
 import { noiseScales } from "./noise-scale.js";
-import { SimplifiedDsb, resolveSdsbOptions } from "./sdsb.js";
+import { SimplifiedDsb, cosineLr, resolveSdsbOptions } from "./sdsb.js";
 
 /** Prior N(0, I) → target N(μ, Σ) with correlated, unequal variances. */
+const PRIOR: Gaussian2d = { mean: [0, 0], cov: [1, 0, 1] };
 const TARGET: Gaussian2d = { mean: [2, -1], cov: [1.5, 0.9, 1.0] };
 const sampleTarget = (n: number, rng: Rng) => sampleGaussian2d(TARGET, n, rng);
 
@@ -18,13 +20,23 @@ describe("S-DSB building blocks", () => {
     expect([...noiseScales(3, { kind: "constant", g: 0.2 })]).toEqual([0.2, 0.2, 0.2]);
     expect(() => noiseScales(1, { kind: "constant", g: 0 })).toThrow(VsdError);
     expect(() => resolveSdsbOptions({ target: "mean" as never })).toThrow(VsdError);
+    expect(() => resolveSdsbOptions({ ipfLearningRate: 0 })).toThrow(VsdError);
   });
 
-  it("Gaussian sampler and moments: 20 000 draws within 0.05 of μ and Σ", () => {
+  it("cosine learning rate: peak at 0, half at the middle, floored at 1e-4·peak", () => {
+    expect(cosineLr(2, 0, 10)).toBe(2);
+    expect(cosineLr(2, 5, 10)).toBeCloseTo(1, 12);
+    expect(cosineLr(2, 10, 10)).toBe(2e-4);
+  });
+
+  it("Gaussian sampler, moments and W2: 20 000 draws within 0.05 of μ and Σ; W2 of a shift is its length", () => {
     const m = moments2d(sampleTarget(20000, new Rng(1)));
     const e = momentErrors(m, TARGET);
     expect(e.mean).toBeLessThan(0.05);
     expect(e.cov).toBeLessThan(0.08);
+    expect(gaussianW2({ mean: [3, 4], cov: TARGET.cov }, { mean: [0, 0], cov: TARGET.cov })).toBeCloseTo(5, 6);
+    // N(0, a²I) vs N(0, b²I) in 2-D: W2 = √2·|a − b|.
+    expect(gaussianW2({ mean: [0, 0], cov: [4, 0, 4] }, PRIOR)).toBeCloseTo(Math.SQRT2, 6);
   });
 
   it("one flow-matching network initialises all three targets: identical samples after pretraining", () => {
@@ -42,32 +54,54 @@ describe("S-DSB building blocks", () => {
   });
 });
 
+/**
+ * The issue's claim, default run: N = 8 bridge steps, γ = 0.03, FM init (600
+ * steps) + one IPF iteration (F then B, 400 steps each, batch 512, peak rate
+ * 1e-2), 20 000 samples per evaluation (sampling s.e. ≈ 0.01 on the mean,
+ * ≈ 0.02 on the covariance error). γ = 0.03 rather than 0.02: at 0.02 the
+ * flow-matching init is already close (population covariance error 0.119,
+ * Euler under-dispersion and the injected noise nearly cancel), and with 400
+ * steps per phase one of four seeds (5) ended iteration 1 above it; at 0.03 the
+ * population margin is 0.333 → 0.084 and all seeds tried (1, 3, 5, 7) clear it.
+ * The VSD_SLOW integration test runs three iterations at both γ, all targets.
+ */
 describe("S-DSB on 2-D Gaussians", () => {
-  it("'previous' target (S-DSB): flow-matching init + one IPF iteration transports N(0,I) to N(μ, Σ) within tolerance", () => {
+  it("'previous' target (S-DSB): one IPF iteration transports N(0,I) to N(μ, Σ) within tolerance, closer than the flow-matching init", () => {
     const before = tf.memory().numTensors;
-    const s = new SimplifiedDsb(1, { target: "previous", steps: 8, noise: { kind: "constant", g: 0.02 } });
+    const s = new SimplifiedDsb(1, { target: "previous", steps: 8, noise: { kind: "constant", g: 0.03 }, batchSize: 512, ipfLearningRate: 1e-2 });
     const rng = new Rng(2);
-    s.pretrainFlowMatching(sampleTarget, 400, rng);
-    const fm = momentErrors(moments2d(s.sample(4000, new Rng(77))), TARGET);
-    const lf = s.trainEpoch("forward", sampleTarget, 120, rng);
-    const lb = s.trainEpoch("backward", sampleTarget, 120, rng);
-    const it1 = momentErrors(moments2d(s.sample(4000, new Rng(77))), TARGET);
-    console.log(`[s-dsb] FM init: mean err ${fm.mean.toFixed(3)} cov err ${fm.cov.toFixed(3)}; after 1 IPF iteration (F ${lf.toFixed(4)}, B ${lb.toFixed(4)}): mean err ${it1.mean.toFixed(3)} cov err ${it1.cov.toFixed(3)}`);
-    // Per-step noise 2γ = 0.04 per coordinate bounds the previous-state MSE from below.
-    expect(lf).toBeGreaterThan(0.03);
-    expect(lb).toBeGreaterThan(0.03);
-    expect(lf).toBeLessThan(0.06);
-    // Measured: FM init mean err 0.098, cov err 0.171; after one IPF iteration 0.052, 0.175.
-    expect(it1.mean).toBeLessThan(0.1);
-    expect(it1.cov).toBeLessThan(0.25);
-    // The IPF iteration moves the sample mean closer than flow matching alone left it.
-    expect(it1.mean).toBeLessThan(fm.mean);
-    // F maps data to the prior side: encoded target samples are ≈ N(0, I).
-    const z = momentErrors(moments2d(s.encode(sampleTarget(4000, new Rng(8)), new Rng(9))), { mean: [0, 0], cov: [1, 0, 1] });
-    // Measured: mean err 0.116, cov err 0.081.
-    console.log(`[s-dsb] F(data) vs N(0, I): mean err ${z.mean.toFixed(3)} cov err ${z.cov.toFixed(3)}`);
-    expect(z.mean).toBeLessThan(0.15);
-    expect(z.cov).toBeLessThan(0.35);
+    const evaluate = () => {
+      const m = moments2d(s.sample(20000, new Rng(77)));
+      return { ...momentErrors(m, TARGET), w2: gaussianW2(m, TARGET) };
+    };
+    s.pretrainFlowMatching(sampleTarget, 600, rng);
+    const fm = evaluate();
+    const lf = s.trainEpoch("forward", sampleTarget, 400, rng);
+    const z = momentErrors(moments2d(s.encode(sampleTarget(20000, new Rng(8)), new Rng(9))), PRIOR);
+    const lb = s.trainEpoch("backward", sampleTarget, 400, rng);
+    const it1 = evaluate();
+    const pop = populationSdsb(PRIOR, TARGET, { steps: 8, gammas: s.gammas, target: "previous", iterations: 1 });
+    const f = (v: number) => v.toFixed(3);
+    console.log(
+      `[s-dsb] FM init: mean ${f(fm.mean)} cov ${f(fm.cov)} W2 ${f(fm.w2)}; after 1 IPF iteration (F loss ${lf.toFixed(4)}, B loss ${lb.toFixed(4)}): ` +
+        `mean ${f(it1.mean)} cov ${f(it1.cov)} W2 ${f(it1.w2)}; F(data) vs N(0, I): mean ${f(z.mean)} cov ${f(z.cov)}`,
+    );
+    // The previous-state MSE per coordinate is ≈ the reverse step's variance, ≈ 2γ = 0.06 on the
+    // 7 noisy steps and 0 on the noise-free one: ≈ 0.0525 at the optimum (measured 0.054, 0.055).
+    for (const l of [lf, lb]) {
+      expect(l).toBeGreaterThan(0.045);
+      expect(l).toBeLessThan(0.065);
+    }
+    // Measured: FM init mean 0.005, cov 0.392, W2 0.181; iteration 1: 0.015, 0.126, 0.046.
+    expect(it1.mean).toBeLessThan(0.05);
+    expect(it1.cov).toBeLessThan(0.16);
+    expect(it1.cov).toBeLessThan(fm.cov / 2);
+    expect(it1.w2).toBeLessThan(fm.w2 / 2);
+    // The learned iterates follow the exact (population) algorithm: data side 0.333 → 0.084, F's prior side 0.255.
+    expect(Math.abs(fm.cov - momentErrors(pop.data[0]!, TARGET).cov)).toBeLessThan(0.07);
+    expect(Math.abs(it1.cov - momentErrors(pop.data[1]!, TARGET).cov)).toBeLessThan(0.06);
+    expect(Math.abs(z.cov - momentErrors(pop.prior[0]!, PRIOR).cov)).toBeLessThan(0.06);
+    expect(z.mean).toBeLessThan(0.05);
     s.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { AdamW, ParamStore, Rng, VsdError, mlp, sinusoidalEmbedding, type Mlp } from "@vsd/core";
+import { AdamW, ParamStore, Rng, VsdError, mlp, sinusoidalEmbedding, type Mlp, type WeightMap } from "@vsd/core";
 import { noiseScales, type NoiseScaleSpec } from "./noise-scale.js";
 
 /**
@@ -24,13 +24,17 @@ export interface SdsbOptions {
   readonly hidden?: number;
   /** MLP hidden layers. @default 3 */
   readonly depth?: number;
-  /** AdamW learning rate of both networks. @default 2e-3 */
+  /** Peak AdamW learning rate of flow-matching pretraining (cosine-decayed to 0). @default 2e-3 */
   readonly learningRate?: number;
-  /** AdamW learning rate in the IPF epochs (fine-tuning on noisy previous-state targets). @default 5e-4 */
+  /** Peak AdamW learning rate of each IPF epoch (cosine-decayed to 0 within the epoch). @default 5e-3 */
   readonly ipfLearningRate?: number;
   /** Training batch (pairs per step). @default 256 */
   readonly batchSize?: number;
-  /** Trajectories simulated per IPF epoch (the cache). @default 1024 */
+  /**
+   * Trajectories in an IPF epoch's cache. The cache is re-simulated from the
+   * other network once its (trajectory, step) pairs are used up, so every
+   * pair is seen once. @default 1024
+   */
   readonly trajectories?: number;
 }
 
@@ -56,7 +60,7 @@ export function resolveSdsbOptions(o: SdsbOptions = {}): ResolvedSdsbOptions {
     hidden: o.hidden ?? 64,
     depth: o.depth ?? 3,
     learningRate: o.learningRate ?? 2e-3,
-    ipfLearningRate: o.ipfLearningRate ?? 5e-4,
+    ipfLearningRate: o.ipfLearningRate ?? 5e-3,
     batchSize: o.batchSize ?? 256,
     trajectories: o.trajectories ?? 1024,
   };
@@ -65,18 +69,27 @@ export function resolveSdsbOptions(o: SdsbOptions = {}): ResolvedSdsbOptions {
     if (!(Number.isInteger(v) && v >= 1)) throw new VsdError("INVALID_ARGUMENT", `S-DSB ${k} must be a positive integer, got ${v}.`);
   }
   if (r.steps < 2) throw new VsdError("INVALID_ARGUMENT", "S-DSB needs at least 2 steps.");
+  for (const [k, v] of [["learningRate", r.learningRate], ["ipfLearningRate", r.ipfLearningRate]] as const) {
+    if (!(v > 0 && Number.isFinite(v))) throw new VsdError("INVALID_RANGE", `S-DSB ${k} must be a positive number, got ${v}.`);
+  }
   return r;
 }
 
 /** Draws n data points, row-major [n, dim]. */
 export type DataSampler = (n: number, rng: Rng) => Float32Array;
 
-type Direction = "backward" | "forward";
+/** "backward": B, prior → data (k → k+1). "forward": F, data → prior (k → k−1). */
+export type SdsbDirection = "backward" | "forward";
 
 interface Net {
   readonly store: ParamStore;
   readonly net: Mlp;
   readonly opt: AdamW;
+}
+
+/** Cosine decay from `peak` at step 0 towards 0 at step `total` [Loshchilov & Hutter 2017, SGDR Eq. 5 with η_min = 0], floored at 10⁻⁴·peak. */
+export function cosineLr(peak: number, step: number, total: number): number {
+  return Math.max(peak * 1e-4, peak * 0.5 * (1 + Math.cos((Math.PI * step) / Math.max(1, total))));
 }
 
 /**
@@ -85,7 +98,7 @@ interface Net {
  * N(0, I) and x_N ~ data; the flow reference is x_k = (1 − k/N)x₀ + (k/N)x_N.
  * B (backward, prior → data) steps k → k+1, F (forward, data → prior) steps
  * k → k−1, both as x + o/N + √(2γ)ξ with o the network output (no noise on the
- * last step). The three targets differ only in what o is regressed on:
+ * last step of either chain). The three targets differ only in what o is regressed on:
  *   B at k:  previous  x + o/N ≈ x_{k+1};  terminal  x + (1 − k/N)·o ≈ x_N;  flow  o ≈ (x_N − x)/(1 − k/N)
  *   F at k:  previous  x + o/N ≈ x_{k−1};  terminal  x + (k/N)·o ≈ x₀;       flow  o ≈ (x₀ − x)/(k/N)
  * (each readout has a skip connection through x, which is what lets one
@@ -95,10 +108,20 @@ interface Net {
  * backward IPF step with the flow reference, S-DSB `--skip_epochs 1`), and F
  * starts as the reversed flow (B's weights, output negated).
  *
- * Measured on the 2-D Gaussian test (README): the previous-state target keeps
- * the transport within tolerance over three IPF iterations; the terminal and
- * flow targets, with these readouts and budgets, lose covariance accuracy after
- * the first iteration (covariance error 0.16 → 0.37–0.73).
+ * Each epoch starts its network's AdamW moments afresh and cosine-decays the
+ * learning rate. Both matter: the flow-matching gradients are ~60× larger
+ * than the previous-state ones (velocity-space targets with O(1) noise versus
+ * x-space targets with noise 2γ), so moments carried over from pretraining
+ * shrink B's first IPF steps by that factor (AdamW's v̂ decays with β₂ = 0.999
+ * over thousands of steps), and a constant rate leaves parameter noise that
+ * the 8 chained steps amplify (README, "S-DSB: what was wrong").
+ *
+ * `populationSdsb` (gaussian-ipf.ts) is the same algorithm with exact
+ * regressions on Gaussians: with the previous-state target and constant γ the
+ * iterates converge to the target marginals; the terminal and flow targets'
+ * straight-line step x + (x̂_end − x)/(steps left) is exact only for processes
+ * whose bridges are the reference's, which the flow-matching init is not, and
+ * they leave the target in the first iteration and converge to a biased point.
  */
 export class SimplifiedDsb {
   readonly options: ResolvedSdsbOptions;
@@ -121,37 +144,51 @@ export class SimplifiedDsb {
 
   /**
    * Flow matching for B [Lipman et al. 2023; SD3 §2]: independent x₀ ~ N(0, I),
-   * x_N ~ data, k uniform in {0…N−1}, regress o(x_k, k) on x_N − x₀. Then F is
-   * set to the reversed flow. Returns the mean loss of the last 10% of steps.
+   * x_N ~ data, k uniform in {0…N−1}, regress o(x_k, k) on x_N − x₀, with the
+   * learning rate cosine-decayed from `learningRate`. Then F is set to the
+   * reversed flow. Returns the mean loss of the last 10% of steps.
    */
   pretrainFlowMatching(data: DataSampler, steps: number, rng: Rng): number {
-    const { dim, batchSize: n, steps: N } = this.options;
+    const { batchSize: n } = this.options;
+    this.resetOptimizer(this.b, this.options.learningRate);
     const tail: number[] = [];
     for (let s = 0; s < steps; s++) {
-      const x1 = data(n, rng);
-      const x0 = rng.fillNormal(new Float32Array(n * dim)) as Float32Array;
-      const k = new Float32Array(n);
-      const xk = new Float32Array(n * dim);
-      const v = new Float32Array(n * dim);
-      for (let i = 0; i < n; i++) {
-        k[i] = rng.int(N);
-        const c = k[i]! / N;
-        for (let j = 0; j < dim; j++) {
-          const a = x0[i * dim + j]!;
-          const bb = x1[i * dim + j]!;
-          xk[i * dim + j] = (1 - c) * a + c * bb;
-          v[i * dim + j] = bb - a;
-        }
-      }
-      const loss = tf.tidy(() =>
-        this.b.opt.step(() => {
-          const o = this.apply(this.b, tf.tensor2d(xk, [n, dim]), k);
-          return tf.mean(tf.square(tf.sub(o, tf.tensor2d(v, [n, dim])))) as tf.Scalar;
-        }),
-      );
+      const loss = this.flowMatchingStep(data(n, rng), rng, cosineLr(this.options.learningRate, s, steps));
       if (s >= steps * 0.9) tail.push(loss);
     }
-    // F := reversed flow: copy B, negate the output layer.
+    this.reverseFlowIntoF();
+    return tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);
+  }
+
+  /** One flow-matching step of B at learning rate `lr` on the data rows `x1` ([n, dim]). */
+  flowMatchingStep(x1: Float32Array, rng: Rng, lr: number): number {
+    const { dim, steps: N } = this.options;
+    this.b.opt.setLearningRate(lr);
+    const n = x1.length / dim;
+    const x0 = rng.fillNormal(new Float32Array(n * dim)) as Float32Array;
+    const k = new Float32Array(n);
+    const xk = new Float32Array(n * dim);
+    const v = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++) {
+      k[i] = rng.int(N);
+      const c = k[i]! / N;
+      for (let j = 0; j < dim; j++) {
+        const a = x0[i * dim + j]!;
+        const bb = x1[i * dim + j]!;
+        xk[i * dim + j] = (1 - c) * a + c * bb;
+        v[i * dim + j] = bb - a;
+      }
+    }
+    return tf.tidy(() =>
+      this.b.opt.step(() => {
+        const o = this.apply(this.b, tf.tensor2d(xk, [n, dim]), k);
+        return tf.mean(tf.square(tf.sub(o, tf.tensor2d(v, [n, dim])))) as tf.Scalar;
+      }),
+    );
+  }
+
+  /** F := reversed flow: B's weights with the output layer negated. */
+  reverseFlowIntoF(): void {
     const w = this.b.store.getWeights();
     const last = this.b.net.layers.length - 1;
     const fw: Record<string, { shape: readonly number[]; data: Float32Array }> = {};
@@ -160,52 +197,96 @@ export class SimplifiedDsb {
       fw[name] = { shape: val.shape, data: neg ? val.data.map((x) => -x) : val.data };
     }
     this.f.store.setWeights(fw);
-    return tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);
   }
 
   /**
-   * One IPF epoch: simulate the other network's trajectories (the cache), then
-   * `steps` AdamW steps of this direction's network on random (trajectory,
-   * position) pairs. "forward" trains F on B's rollouts from the prior;
-   * "backward" trains B on F's rollouts from data. Returns the mean loss.
+   * One IPF epoch of `steps` AdamW steps for `direction`'s network: "forward"
+   * trains F on B's rollouts from the prior, "backward" trains B on F's
+   * rollouts from data. Moments are reset and the rate cosine-decays from
+   * `ipfLearningRate`; pairs (trajectory, position) are drawn without
+   * replacement from a cache of `trajectories` rollouts, re-simulated when used
+   * up (S-DSB `runner.py` refreshes its cache likewise). Returns the mean loss.
    */
-  trainEpoch(direction: Direction, data: DataSampler, steps: number, rng: Rng): number {
-    const { dim, steps: N, trajectories: M, batchSize: n, target } = this.options;
-    const traj = direction === "forward" ? this.simulate("backward", rng.fillNormal(new Float32Array(M * dim)) as Float32Array, rng) : this.simulate("forward", data(M, rng), rng);
-    const net = direction === "forward" ? this.f : this.b;
-    net.opt.setLearningRate(this.options.ipfLearningRate);
-    const stride = (N + 1) * dim;
+  trainEpoch(direction: SdsbDirection, data: DataSampler, steps: number, rng: Rng): number {
+    const { dim, steps: N, trajectories: M, batchSize: n } = this.options;
+    this.beginPhase(direction);
+    const pairs = M * N;
+    let traj: Float32Array = new Float32Array(0);
+    let order: Int32Array = new Int32Array(0);
+    let cursor = pairs;
     let total = 0;
+    const rows = new Int32Array(n);
+    const pos = new Int32Array(n);
     for (let s = 0; s < steps; s++) {
-      const k = new Float32Array(n);
-      const x = new Float32Array(n * dim);
-      const y = new Float32Array(n * dim);
-      for (let i = 0; i < n; i++) {
-        const m = rng.int(M);
-        // B learns positions 0…N−1 (stepping to k+1); F learns 1…N (stepping to k−1).
-        const pos = direction === "backward" ? rng.int(N) : 1 + rng.int(N);
-        k[i] = pos;
-        const base = m * stride;
-        const prev = direction === "backward" ? pos + 1 : pos - 1;
-        const start = direction === "backward" ? N : 0;
-        const frac = direction === "backward" ? 1 - pos / N : pos / N;
-        for (let j = 0; j < dim; j++) {
-          const xv = traj[base + pos * dim + j]!;
-          x[i * dim + j] = xv;
-          const endpoint = traj[base + start * dim + j]!;
-          y[i * dim + j] = target === "previous" ? traj[base + prev * dim + j]! : target === "terminal" ? endpoint : (endpoint - xv) / frac;
-        }
+      if (cursor + n > pairs) {
+        traj = this.rolloutsFor(direction, direction === "forward" ? (rng.fillNormal(new Float32Array(M * dim)) as Float32Array) : data(M, rng), rng);
+        order = rng.permutation(pairs);
+        cursor = 0;
       }
-      total += tf.tidy(() =>
-        net.opt.step(() => {
-          const xt = tf.tensor2d(x, [n, dim]);
-          const o = this.apply(net, xt, k);
-          const pred = this.readout(direction, xt, o, k);
-          return tf.mean(tf.square(tf.sub(pred, tf.tensor2d(y, [n, dim])))) as tf.Scalar;
-        }),
-      );
+      for (let i = 0; i < n; i++) {
+        const q = order[cursor++]!;
+        rows[i] = Math.floor(q / N);
+        pos[i] = q % N;
+      }
+      total += this.phaseStep(direction, traj, rows, pos, cosineLr(this.options.ipfLearningRate, s, steps));
     }
     return total / Math.max(1, steps);
+  }
+
+  /** Starts an IPF phase of `direction`'s network: fresh AdamW moments at `ipfLearningRate`. */
+  beginPhase(direction: SdsbDirection): void {
+    this.resetOptimizer(direction === "forward" ? this.f : this.b, this.options.ipfLearningRate);
+  }
+
+  /**
+   * The rollouts `direction`'s network learns from: for "forward", B's
+   * trajectories from the prior samples `start`; for "backward", F's from the
+   * data rows `start`. [n, N+1, dim] indexed by position.
+   */
+  rolloutsFor(direction: SdsbDirection, start: Float32Array, rng: Rng): Float32Array {
+    return this.simulate(direction === "forward" ? "backward" : "forward", start, rng);
+  }
+
+  /**
+   * One AdamW step of `direction`'s network at learning rate `lr` on the pairs
+   * (trajectory rows[i], step index pos[i] ∈ 0…N−1) of `traj` (from `rolloutsFor`).
+   * B at step i learns position i → i+1; F at step i learns position i+1 → i.
+   */
+  phaseStep(direction: SdsbDirection, traj: Float32Array, rows: Int32Array, steps: Int32Array, lr: number): number {
+    const { dim, steps: N, target } = this.options;
+    const net = direction === "forward" ? this.f : this.b;
+    net.opt.setLearningRate(lr);
+    const stride = (N + 1) * dim;
+    const n = rows.length;
+    const k = new Float32Array(n);
+    const x = new Float32Array(n * dim);
+    const y = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++) {
+      const pos = direction === "backward" ? steps[i]! : steps[i]! + 1;
+      k[i] = pos;
+      const base = rows[i]! * stride;
+      const prev = direction === "backward" ? pos + 1 : pos - 1;
+      const start = direction === "backward" ? N : 0;
+      const frac = direction === "backward" ? 1 - pos / N : pos / N;
+      for (let j = 0; j < dim; j++) {
+        const xv = traj[base + pos * dim + j]!;
+        x[i * dim + j] = xv;
+        const endpoint = traj[base + start * dim + j]!;
+        y[i * dim + j] = target === "previous" ? traj[base + prev * dim + j]! : target === "terminal" ? endpoint : (endpoint - xv) / frac;
+      }
+    }
+    return tf.tidy(() =>
+      net.opt.step(() => {
+        const xt = tf.tensor2d(x, [n, dim]);
+        const pred = this.readout(direction, xt, this.apply(net, xt, k), k);
+        return tf.mean(tf.square(tf.sub(pred, tf.tensor2d(y, [n, dim])))) as tf.Scalar;
+      }),
+    );
+  }
+
+  /** B's mean of x_{k+1} given x_k = `x` ([n, dim]) at position k: x + o/N. */
+  backwardMean(x: tf.Tensor2D, k: number): tf.Tensor2D {
+    return tf.tidy(() => tf.add(x, tf.div(this.apply(this.b, x, new Float32Array(x.shape[0]).fill(k)), this.options.steps)) as tf.Tensor2D);
   }
 
   /** n samples of the data side: B run from x₀ ~ N(0, I). Row-major [n, dim]. */
@@ -227,6 +308,27 @@ export class SimplifiedDsb {
     return out;
   }
 
+  /** The two networks' parameters and optimisers, for checkpoints (`saveModelState`). */
+  networks(): { readonly backward: { params: ParamStore; optimizer: AdamW }; readonly forward: { params: ParamStore; optimizer: AdamW } } {
+    return { backward: { params: this.b.store, optimizer: this.b.opt }, forward: { params: this.f.store, optimizer: this.f.opt } };
+  }
+
+  /** Weights of both networks, prefixed "b/" and "f/". */
+  getWeights(): WeightMap {
+    const out: Record<string, WeightMap[string]> = {};
+    for (const [p, net] of [["b", this.b], ["f", this.f]] as const) for (const [k, v] of Object.entries(net.store.getWeights())) out[`${p}/${k}`] = v;
+    return out;
+  }
+
+  /** Restores `getWeights()` output (of a same-config instance). */
+  setWeights(w: WeightMap): void {
+    for (const [p, net] of [["b", this.b], ["f", this.f]] as const) {
+      const part: Record<string, WeightMap[string]> = {};
+      for (const [k, v] of Object.entries(w)) if (k.startsWith(`${p}/`)) part[k.slice(2)] = v;
+      net.store.setWeights(part);
+    }
+  }
+
   dispose(): void {
     for (const net of [this.b, this.f]) {
       net.opt.dispose();
@@ -237,8 +339,12 @@ export class SimplifiedDsb {
   /**
    * Trajectories [n, N+1, dim] indexed by position k. "backward" starts at
    * k = 0 from `start` and runs B; "forward" starts at k = N and runs F.
+   * The step between positions k and k+1 uses γ_k in both directions; the
+   * last step of each chain is noise-free (S-DSB `trajectory_dsb`). With
+   * constant γ this staggering is what makes the exact IPF fixed point
+   * reproduce both marginals (gaussian-ipf.ts, README).
    */
-  private simulate(direction: Direction, start: Float32Array, rng: Rng): Float32Array {
+  simulate(direction: SdsbDirection, start: Float32Array, rng: Rng): Float32Array {
     const { dim, steps: N } = this.options;
     const n = start.length / dim;
     const stride = (N + 1) * dim;
@@ -271,7 +377,7 @@ export class SimplifiedDsb {
   }
 
   /** The readout compared with the regression target (see the class comment). */
-  private readout(direction: Direction, x: tf.Tensor2D, o: tf.Tensor2D, k: Float32Array): tf.Tensor2D {
+  private readout(direction: SdsbDirection, x: tf.Tensor2D, o: tf.Tensor2D, k: Float32Array): tf.Tensor2D {
     const { target, steps: N } = this.options;
     if (target === "flow") return o;
     if (target === "previous") return tf.add(x, tf.div(o, N));
@@ -285,6 +391,12 @@ export class SimplifiedDsb {
       const t = tf.tensor2d(Float32Array.from(k, (p) => p / N), [k.length, 1]);
       return net.net.apply(tf.concat([x, t, sinusoidalEmbedding(k, this.embedDim)], 1) as tf.Tensor2D);
     });
+  }
+
+  /** Zero AdamW moments and step count (bias correction restarts), at learning rate `lr`. */
+  private resetOptimizer(net: Net, lr: number): void {
+    const st = net.opt.getState();
+    net.opt.setState({ step: 0, learningRate: lr, m: st.m.map((a) => new Float32Array(a.length)), v: st.v.map((a) => new Float32Array(a.length)) });
   }
 
   private makeNet(rng: Rng): Net {
