@@ -25,18 +25,23 @@ export {
   type ResolvedLearnableDecompositionOptions,
   type LearnedScheduleState,
 } from "./learnable-decomposition.js";
-export { learnableDecomposition } from "./plugin.js";
+export { learnableDecomposition, sdsbDecomposition } from "./plugin.js";
 export { learnableDecomposition as default } from "./plugin.js";
 export { scheduleCurves, type NamedSchedule, type ScheduleCurve } from "./report/schedule-curves.js";
 export { learnedSchedulePng, logSnrDensityPng, elboCurvePng, type LearnedSchedulePngOptions } from "./report/learned-schedule-png.js";
 export { writeScheduleReport } from "./report/write-schedule-report.js";
 export { noiseScales, type NoiseScaleSpec } from "./sdsb/noise-scale.js";
-export { sampleGaussian2d, moments2d, momentErrors, type Gaussian2d } from "./sdsb/gaussian-2d.js";
+export { sampleGaussian2d, moments2d, momentErrors, gaussianW2, type Gaussian2d } from "./sdsb/gaussian-2d.js";
+export { populationSdsb, type PopulationSdsbOptions, type PopulationSdsbResult } from "./sdsb/gaussian-ipf.js";
+export { SdsbModel, type SdsbModelOptions, type CreateSdsbModelOptions } from "./sdsb/sdsb-model.js";
+export { SdsbDecomposition, type SdsbDecompositionOptions } from "./sdsb/sdsb-decomposition.js";
 export {
   SimplifiedDsb,
   resolveSdsbOptions,
   SDSB_TARGETS,
+  cosineLr,
   type SdsbTarget,
+  type SdsbDirection,
   type SdsbOptions,
   type ResolvedSdsbOptions,
   type DataSampler,
