@@ -28,8 +28,8 @@ interface HeapBackend {
   wasm: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } };
 }
 
-const FN = { packA: 0, packB: 1, gemm: 2 } as const;
-const NAMES = ["packA", "packB", "gemm"];
+const FN = { packA: 0, packB: 1, gemm: 2, panelGemm: 3 } as const;
+const NAMES = ["packA", "packB", "gemm", "panelGemm"];
 
 /**
  * Multiply-adds below which the product stays on XNNPACK: below it the hand-off
@@ -146,16 +146,14 @@ export function threadedMatMul(
       const p = Math.max(1, Math.min(parts, count));
       return Array.from({ length: p }, (_, i) => [Math.floor((i * count) / p), Math.floor(((i + 1) * count) / p)] as [number, number]);
     };
-    const packing: number[][] = [
-      ...split(nib, Math.max(1, Math.round((chunks * nib) / (nib + 2 * njp)))).map(([i0, i1]) => [FN.packA, ptr(a), lda, k, m, ap, i0, i1, transposeA ? 1 : 0]),
-      ...split(njp, chunks).map(([j0, j1]) => [FN.packB, ptr(b), ldb, k, n, bp, j0, j1, transposeB ? 1 : 0]),
-    ];
-    pool.run(packing);
-    // Tiles by column panels: each task streams packed A past its B panels.
-    const gemm = split(njp, chunks).map(([j0, j1], t) => [
-      FN.gemm, ap, bp, k, ptr(out), n * 4, m, n, 0, nib, j0, j1, scratch + 128 * t, biasAt, relu ? 1 : 0,
-    ]);
-    pool.run(gemm);
+    // A is packed here (a fast copy, every task reads all of it); then one job
+    // in which each task packs its own B panels and computes their tiles.
+    pool.call(FN.packA, [ptr(a), lda, k, m, ap, 0, nib, transposeA ? 1 : 0]);
+    pool.run(
+      split(njp, chunks).map(([j0, j1], t) => [
+        FN.panelGemm, ptr(b), ldb, transposeB ? 1 : 0, ap, bp, k, ptr(out), n * 4, m, n, j0, j1, scratch + 128 * t, biasAt, relu ? 1 : 0,
+      ]),
+    );
   } catch (e) {
     backend.disposeData(out.dataId);
     throw e;

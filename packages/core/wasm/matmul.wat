@@ -94,7 +94,7 @@
 
   ;; B panel jp (columns 8jp..8jp+7) → bp + 32·k·jp, element (kk, column 8jp+c) at +32kk+4c.
   ;; trans = 0: B is [k, n] (row stride ldb); trans = 1: B is stored [n, k].
-  (func (export "packB")
+  (func $packB (export "packB")
     (param $b i32) (param $ldb i32) (param $k i32) (param $n i32)
     (param $bp i32) (param $jp0 i32) (param $jp1 i32) (param $trans i32)
     (local $jp i32) (local $kk i32) (local $c i32) (local $col i32) (local $dst i32) (local $src i32) (local $v f32)
@@ -187,7 +187,7 @@
   ;; floats, zero-padded; bias = 0: none), then relu when relu ≠ 0 (pmax(x, 0) = x < 0 ? 0 : x, so NaN stays NaN).
   ;; C is [m, n] with row stride ldc. Edge tiles go through `scratch` (128 bytes,
   ;; 16-aligned, private to the caller).
-  (func (export "gemm")
+  (func $gemm (export "gemm")
     (param $ap i32) (param $bp i32) (param $k i32) (param $c i32) (param $ldc i32)
     (param $m i32) (param $n i32) (param $ib0 i32) (param $ib1 i32) (param $jp0 i32) (param $jp1 i32)
     (param $scratch i32) (param $bias i32) (param $relu i32)
@@ -298,4 +298,17 @@
             (local.set $ib (i32.add (local.get $ib) (i32.const 1)))
             (br $is)))
         (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
-        (br $js)))))
+        (br $js))))
+  ;; One task of a product: pack B panels jp0 ≤ jp < jp1 (private to the task),
+  ;; then compute all their tiles against the packed A. A task needs nothing
+  ;; from another, so a product is one job.
+  (func (export "panelGemm")
+    (param $b i32) (param $ldb i32) (param $transB i32) (param $ap i32) (param $bp i32)
+    (param $k i32) (param $c i32) (param $ldc i32) (param $m i32) (param $n i32)
+    (param $jp0 i32) (param $jp1 i32) (param $scratch i32) (param $bias i32) (param $relu i32)
+    (call $packB (local.get $b) (local.get $ldb) (local.get $k) (local.get $n)
+      (local.get $bp) (local.get $jp0) (local.get $jp1) (local.get $transB))
+    (call $gemm (local.get $ap) (local.get $bp) (local.get $k) (local.get $c) (local.get $ldc)
+      (local.get $m) (local.get $n) (i32.const 0) (i32.shr_u (i32.add (local.get $m) (i32.const 3)) (i32.const 2))
+      (local.get $jp0) (local.get $jp1) (local.get $scratch) (local.get $bias) (local.get $relu)))
+)
