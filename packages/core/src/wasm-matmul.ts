@@ -1,6 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from "./generated/matmul-wasm.js";
-import { wasmApi, type WasmMemory } from "./wasm-api.js";
+import { SHARED_MEMORY_WASM } from "./generated/matmul-wasm.js";
+import { tfjsHeapMemory, wasmApi, type TfjsWasmModuleLike } from "./wasm-api.js";
 import { MAX_TASKS, WasmKernelPool } from "./wasm-kernel-pool.js";
 import { resolveWasmThreads } from "./wasm-threads.js";
 
@@ -25,7 +25,7 @@ interface HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } };
+  wasm: TfjsWasmModuleLike;
 }
 
 const FN = { packA: 0, packB: 1, gemm: 2, panelGemm: 3 } as const;
@@ -44,12 +44,13 @@ function poolFor(backend: HeapBackend): WasmKernelPool | null {
   if (cached !== undefined) return cached;
   let pool: WasmKernelPool | null = null;
   try {
-    const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
-    const shared = memory !== undefined && typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const threads = shared ? resolveWasmThreads() : 1;
-    if (memory && threads > 1) {
-      const module = new wasmApi.Module(Buffer.from(shared ? SHARED_MEMORY_WASM : PLAIN_MEMORY_WASM, "base64"));
-      pool = new WasmKernelPool(module, memory, NAMES, threads);
+    // Worker threads need the threaded build's shared heap; on the single-
+    // threaded build XNNPACK stays in charge.
+    const heap = tfjsHeapMemory(backend.wasm);
+    const threads = heap?.shared ? resolveWasmThreads() : 1;
+    if (heap && threads > 1) {
+      const module = new wasmApi.Module(Buffer.from(SHARED_MEMORY_WASM, "base64"));
+      pool = new WasmKernelPool(module, heap.memory, NAMES, threads);
     }
   } catch {
     pool = null; // no wasm SIMD or threads here: XNNPACK on one thread

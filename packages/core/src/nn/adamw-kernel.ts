@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { wasmApi, type WasmMemory } from "../wasm-api.js";
+import { tfjsHeapMemory, wasmApi, type TfjsWasmModuleLike } from "../wasm-api.js";
 import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from "../generated/adamw-wasm.js";
 
 /**
@@ -60,7 +60,7 @@ interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } };
+  wasm: TfjsWasmModuleLike;
 }
 
 type SimdAdamW = (
@@ -79,9 +79,9 @@ function simdAdamW(backend: HeapBackend): SimdAdamW | null {
   if (cached !== undefined) return cached;
   let fn: SimdAdamW | null = null;
   try {
-    const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
-    if (memory) {
-      const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    const heap = tfjsHeapMemory(backend.wasm);
+    if (heap) {
+      const { memory, shared } = heap;
       const bytes = Buffer.from(shared ? SHARED_MEMORY_WASM : PLAIN_MEMORY_WASM, "base64");
       const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
       fn = instance.exports["adamw"] as SimdAdamW;

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileWat, generatedPath, generatedSource } from "../../scripts/build-wasm.js";
+import { compileWat, generatedPath, generatedSource, WASM_MODULES } from "../../scripts/build-wasm.js";
 import { Rng } from "../rng.js";
 import { ADAMW_KERNEL, adamWSimdInUse, adamwUpdateArrays, registerAdamWKernels, setAdamWSimdEnabled, type AdamWUpdateAttrs } from "./adamw-kernel.js";
 
@@ -27,8 +27,10 @@ function runKernel(n: number, seed: number, simd: boolean): Float32Array[] {
 }
 
 describe("wasm SIMD AdamW (wasm/adamw.wat)", () => {
-  it("the committed binaries are the current compile of wasm/adamw.wat", async () => {
-    expect(readFileSync(generatedPath("adamw"), "utf8")).toBe(generatedSource("adamw", await compileWat("adamw")));
+  it("the committed binaries are the current compile of every wasm/*.wat", async () => {
+    for (const name of Object.keys(WASM_MODULES)) {
+      expect(readFileSync(generatedPath(name), "utf8")).toBe(generatedSource(name, await compileWat(name)));
+    }
   });
 
   it.runIf(tf.getBackend() === "wasm")("is used on wasm and equals the float64 JS loop to float32 rounding, at lengths around the vector width", () => {

@@ -1,7 +1,5 @@
-import { availableParallelism } from "node:os";
-import { MAX_KERNEL_TASKS, VsdError, WasmKernelPool } from "@vsd/core";
+import { MAX_KERNEL_TASKS, resolveWasmThreads, VsdError, WasmKernelPool, wasmApi, type WasmModule } from "@vsd/core";
 import { F64_KERNELS_WASM } from "./f64-kernels.generated.js";
-import { wasmApi, type WasmModule } from "./wasm-api.js";
 
 /**
  * Float64 SIMD (`f64x2`) WebAssembly kernels behind the FID linear algebra.
@@ -204,21 +202,15 @@ export function packPanels(
 }
 
 /**
- * Thread count for the float64 kernels: `requested` if given, else
- * `VSD_WASM_THREADS` if set (the variable core uses for its wasm backend), else
- * every CPU Node may use.
+ * Thread count for the float64 kernels: `requested` if given, else core's
+ * `resolveWasmThreads()` (`VSD_WASM_THREADS` if set, else every CPU Node may use).
  *
  * @throws VsdError `INVALID_ARGUMENT` for a count that is not an integer 1…64.
  */
 export function resolveKernelThreads(requested?: number): number {
-  const env = process.env["VSD_WASM_THREADS"]?.trim();
-  const check = (n: number, what: string): number => {
-    if (!Number.isInteger(n) || n < 1 || n > 64) {
-      throw new VsdError("INVALID_ARGUMENT", `${what} must be an integer from 1 to 64; got ${String(n)}.`);
-    }
-    return n;
-  };
-  if (requested !== undefined) return check(requested, "threads");
-  if (env !== undefined && env !== "") return check(Number(env), "VSD_WASM_THREADS");
-  return Math.max(1, Math.min(64, availableParallelism()));
+  if (requested === undefined) return resolveWasmThreads();
+  if (!Number.isInteger(requested) || requested < 1 || requested > 64) {
+    throw new VsdError("INVALID_ARGUMENT", `threads must be an integer from 1 to 64; got ${String(requested)}.`);
+  }
+  return requested;
 }
