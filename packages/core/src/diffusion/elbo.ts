@@ -14,6 +14,13 @@ export function encodePixel(k: number): number {
   return (2 * k + 1) / 256 - 1;
 }
 
+/** `encodePixel` of every value: 8-bit pixels to float32 bin centres. */
+export function encodePixels(pixels: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) out[i] = encodePixel(pixels[i]!);
+  return out;
+}
+
 /**
  * L_prior = Σ KL(q(z₁|x) ‖ N(0, I)) = ½ Σ (α₁² f² + σ₁² − ln σ₁² − 1).
  * Written as ½ Σ (α₁²(f² − 1) + softplus(λ₁)) since σ² − 1 = −α² and
