@@ -19,9 +19,3 @@ export interface Denoiser {
   /** Forward FLOPs on `rows` inputs. */
   flops(rows: number): number;
 }
-
-/**
- * Scale applied to λ before the sinusoidal embedding: with the highest
- * frequency 1, λ steps of ~0.1 stay distinguishable over λ ∈ [−20, 20].
- */
-export const LOG_SNR_EMBED_SCALE = 10;

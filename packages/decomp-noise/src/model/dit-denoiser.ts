@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { ParamStore, VsdError, sinusoidalEmbedding, transformerBlock, type Embedding, type Rng, type ImageShape } from "@vsd/core";
-import { LOG_SNR_EMBED_SCALE, type Denoiser } from "./denoiser.js";
+import { ParamStore, VsdError, logSnrEmbedding, transformerBlock, type Embedding, type Rng, type ImageShape } from "@vsd/core";
+import type { Denoiser } from "./denoiser.js";
 
 export interface DitDenoiserOptions {
   readonly shape: ImageShape;
@@ -59,7 +59,7 @@ export function createDitDenoiser(rng: Rng, options: DitDenoiserOptions): Denois
       }
       return tf.tidy(() => {
         const n = z.shape[0];
-        let c0 = cond.apply(sinusoidalEmbedding(logSnr.map((l) => l * LOG_SNR_EMBED_SCALE), width));
+        let c0 = cond.apply(logSnrEmbedding(logSnr, width));
         if (labelEmb) c0 = tf.add(c0, labelEmb.apply(labels ?? new Int32Array(n).fill(numClasses)));
         let x = tf.concat([tf.reshape(c0, [n, 1, width]), embed.apply(patchify(z))], 1) as tf.Tensor3D;
         x = tf.add(x, pos);

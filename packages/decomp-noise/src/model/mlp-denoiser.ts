@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { ParamStore, VsdError, mlp, sinusoidalEmbedding, type Embedding, type Rng } from "@vsd/core";
-import { LOG_SNR_EMBED_SCALE, type Denoiser } from "./denoiser.js";
+import { ParamStore, VsdError, fourierFeatures, logSnrEmbedding, mlp, type Embedding, type Rng } from "@vsd/core";
+import type { Denoiser } from "./denoiser.js";
 
 export interface MlpDenoiserOptions {
   /** Data dimension D (h·w·c). */
@@ -49,12 +49,7 @@ export function createMlpDenoiser(rng: Rng, options: MlpDenoiserOptions): Denois
         throw new VsdError("INVALID_SHAPE", `MLP denoiser expects z [n, ${dim}] and n log-SNRs, got [${z.shape.join(", ")}] and ${logSnr.length}.`);
       }
       return tf.tidy(() => {
-        const scaled = logSnr.map((l) => l * LOG_SNR_EMBED_SCALE);
-        const parts: tf.Tensor2D[] = [z, sinusoidalEmbedding(scaled, embedDim)];
-        for (const e of fourier) {
-          const arg = tf.mul(raw ?? z, Math.PI * 2 ** e);
-          parts.push(tf.sin(arg) as tf.Tensor2D, tf.cos(arg) as tf.Tensor2D);
-        }
+        const parts: tf.Tensor2D[] = [z, logSnrEmbedding(logSnr, embedDim), ...fourierFeatures(raw ?? z, fourier)];
         if (labelEmb) {
           const ids = labels ?? new Int32Array(z.shape[0]).fill(numClasses);
           parts.push(labelEmb.apply(ids));

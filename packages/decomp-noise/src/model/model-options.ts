@@ -1,4 +1,4 @@
-import { VsdError, type ImageShape, type ModelSize } from "@vsd/core";
+import { MLP_DENOISER_SIZES, VsdError, denoiserWidthDepth, type DenoiserSizeTable, type ImageShape, type ModelSize } from "@vsd/core";
 import { PREDICTIONS, type Prediction } from "../prediction.js";
 import { SCHEDULE_KINDS, type ScheduleSpec } from "../schedules/create-schedule.js";
 import type { WeightingSpec } from "../weighting/create-weighting.js";
@@ -85,14 +85,8 @@ export interface ResolvedNoiseModelOptions {
   lossBins: { range: [number, number]; count: number } | undefined;
 }
 
-const MLP_SIZES: Record<Exclude<ModelSize, number>, [number, number]> = {
-  XS: [64, 2],
-  S: [256, 3],
-  M: [512, 3],
-  L: [1024, 4],
-  XL: [2048, 4],
-};
-const DIT_SIZES: Record<Exclude<ModelSize, number>, [number, number]> = {
+/** DiT [width, depth] per size; the MLP uses core's `MLP_DENOISER_SIZES` (shared with the learnable plugin's VDM). */
+const DIT_SIZES: DenoiserSizeTable = {
   XS: [32, 1],
   S: [64, 2],
   M: [128, 4],
@@ -104,10 +98,7 @@ const DIT_SIZES: Record<Exclude<ModelSize, number>, [number, number]> = {
 export function resolveNoiseModelOptions(o: NoiseModelOptions, shape: ImageShape, size: ModelSize = "S"): ResolvedNoiseModelOptions {
   const architecture = o.architecture ?? "mlp";
   if (architecture !== "mlp" && architecture !== "dit") throw new VsdError("INVALID_ARGUMENT", `architecture must be "mlp" or "dit", got ${String(architecture)}.`);
-  const table = architecture === "mlp" ? MLP_SIZES : DIT_SIZES;
-  let [width, depth] = typeof size === "number" ? [Math.max(8, Math.round(table.S[0] * size)), table.S[1]] : table[size] ?? table.S;
-  if (o.width !== undefined) width = o.width;
-  if (o.depth !== undefined) depth = o.depth;
+  const [width, depth] = denoiserWidthDepth(size, architecture === "mlp" ? MLP_DENOISER_SIZES : DIT_SIZES, o);
   const prediction = o.prediction ?? "epsilon";
   if (!PREDICTIONS.includes(prediction)) throw new VsdError("INVALID_ARGUMENT", `prediction must be one of ${PREDICTIONS.join(", ")}.`);
   const schedule = o.schedule ?? { kind: "cosine" };

@@ -6,13 +6,13 @@ import {
   VsdError,
   alphaSigmaFromLogSnr,
   antitheticTimes,
-  encodePixel,
+  checkImageBatch,
+  encodePixels,
+  estimateVdmElbo,
   imageDims,
   loadModelState,
-  natsToBitsPerDim,
-  priorKl,
-  reconstructionNll,
   saveModelState,
+  subtaskDenoisingLoss,
   type Batch,
   type GenerativeModel,
   type ImageShape,
@@ -109,7 +109,7 @@ export class NoiseModel implements GenerativeModel {
   trainStep(batch: Batch, rng: Rng): StepStats {
     const n = batch.images.shape[0];
     const D = this.dims;
-    this.checkBatch(batch);
+    checkImageBatch(batch, this.shape);
     const x = encodePixels(batch.pixels);
     const eps = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
     const ts = antitheticTimes(n, rng.uniform());
@@ -185,29 +185,11 @@ export class NoiseModel implements GenerativeModel {
    * term (nats per dim per unit λ), whatever the prediction target.
    */
   subtaskLoss(images: tf.Tensor4D, subtask: Subtask, rng: Rng): number {
-    const lambda = subtask.params["logSnr"];
-    if (lambda === undefined || !Number.isFinite(lambda)) {
-      throw new VsdError("INVALID_ARGUMENT", `subtaskLoss: subtask "${subtask.key}" has no finite logSnr param.`);
-    }
-    if (images.rank !== 4 || imageDims({ height: images.shape[1], width: images.shape[2], channels: images.shape[3] }) !== this.dims) {
-      throw new VsdError("INVALID_SHAPE", `subtaskLoss: images [${images.shape.join(", ")}] do not match the model's ${this.shape.height}×${this.shape.width}×${this.shape.channels}.`);
-    }
-    const n = images.shape[0];
-    const D = this.dims;
-    const eps = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
-    const { alpha, sigma } = alphaSigmaFromLogSnr(lambda);
-    const lam = new Float32Array(n).fill(lambda);
-    const c = predictionCoefficients(this.config.prediction, lambda).toEps;
-    const v = tf.tidy(() => {
-      const et = tf.tensor2d(eps, [n, D]);
-      const z = tf.add(tf.mul(tf.reshape(images, [n, D]), alpha), tf.mul(et, sigma)) as tf.Tensor2D;
-      const out = this.predict(z, lam);
-      const epsHat = tf.add(tf.mul(z, c.z), tf.mul(out, c.pred));
-      return tf.mean(tf.square(tf.sub(epsHat, et)));
+    return subtaskDenoisingLoss(images, subtask, rng, this.shape, (z, lambda) => {
+      const c = predictionCoefficients(this.config.prediction, lambda).toEps;
+      const out = this.predict(z, new Float32Array(z.shape[0]).fill(lambda));
+      return tf.add(tf.mul(z, c.z), tf.mul(out, c.pred)) as tf.Tensor2D;
     });
-    const r = 0.5 * (v.dataSync()[0] as number);
-    v.dispose();
-    return r;
   }
 
   /**
@@ -216,65 +198,45 @@ export class NoiseModel implements GenerativeModel {
    * antithetic λ samples. Unconditional (null label) for conditional models.
    */
   async nll(batch: Batch, rng: Rng): Promise<NllResult> {
-    this.checkBatch(batch);
-    const n = batch.images.shape[0];
+    checkImageBatch(batch, this.shape);
     const D = this.dims;
     const [l1, l0] = this.config.nllLogSnrRange;
-    const K = this.config.nllSamples;
-    const total = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const px = batch.pixels.subarray(i * D, (i + 1) * D);
-      const noise = rng.fillNormal(new Float64Array(D));
-      total[i] = priorKl(px, l1) + reconstructionNll(px, noise, l0);
-    }
-    // Diffusion term: n·K rows, in chunks.
-    const x = encodePixels(batch.pixels);
-    const rows = n * K;
-    const chunk = this.config.evalChunk;
-    const u = antitheticTimes(rows, rng.uniform());
-    for (let start = 0; start < rows; start += chunk) {
-      const m = Math.min(chunk, rows - start);
-      const lam = new Float32Array(m);
-      const a = new Float32Array(m);
-      const s = new Float32Array(m);
-      const cz = new Float32Array(m);
-      const cp = new Float32Array(m);
-      const xs = new Float32Array(m * D);
-      const eps = rng.fillNormal(new Float32Array(m * D)) as Float32Array;
-      for (let r = 0; r < m; r++) {
-        const img = Math.floor((start + r) / K);
-        const l = l1 + (l0 - l1) * u[start + r]!;
-        lam[r] = l;
-        const as = alphaSigmaFromLogSnr(l);
-        a[r] = as.alpha;
-        s[r] = as.sigma;
-        const c = predictionCoefficients(this.config.prediction, l).toEps;
-        cz[r] = c.z;
-        cp[r] = c.pred;
-        xs.set(x.subarray(img * D, (img + 1) * D), r * D);
-      }
-      const se = tf.tidy(() => {
-        const col = (v: Float32Array) => tf.tensor2d(v, [m, 1]);
-        const et = tf.tensor2d(eps, [m, D]);
-        const z = tf.add(tf.mul(tf.tensor2d(xs, [m, D]), col(a)), tf.mul(et, col(s))) as tf.Tensor2D;
-        const out = this.predict(z, lam, this.numClasses > 0 ? new Int32Array(m).fill(this.numClasses) : undefined);
-        const epsHat = tf.add(tf.mul(z, col(cz)), tf.mul(out, col(cp)));
-        return tf.sum(tf.square(tf.sub(epsHat, et)), 1);
-      });
-      const v = se.dataSync();
-      se.dispose();
-      for (let r = 0; r < m; r++) {
-        const img = Math.floor((start + r) / K);
-        total[img] = total[img]! + (0.5 * (l0 - l1) * v[r]!) / K;
-      }
-    }
-    const perImage = new Float64Array(n);
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      perImage[i] = natsToBitsPerDim(total[i]!, D);
-      sum += perImage[i]!;
-    }
-    return { bitsPerDim: sum / n, bound: "elbo", perImage };
+    return estimateVdmElbo(batch.pixels, rng, {
+      dims: D,
+      logSnr0: l0,
+      logSnr1: l1,
+      samples: this.config.nllSamples,
+      chunk: this.config.evalChunk,
+      diffusionNats: ({ rows: m, x, eps, u }) => {
+        const lam = new Float32Array(m);
+        const a = new Float32Array(m);
+        const s = new Float32Array(m);
+        const cz = new Float32Array(m);
+        const cp = new Float32Array(m);
+        for (let r = 0; r < m; r++) {
+          const l = l1 + (l0 - l1) * u[r]!;
+          lam[r] = l;
+          const as = alphaSigmaFromLogSnr(l);
+          a[r] = as.alpha;
+          s[r] = as.sigma;
+          const c = predictionCoefficients(this.config.prediction, l).toEps;
+          cz[r] = c.z;
+          cp[r] = c.pred;
+        }
+        const se = tf.tidy(() => {
+          const col = (v: Float32Array) => tf.tensor2d(v, [m, 1]);
+          const et = tf.tensor2d(eps, [m, D]);
+          const z = tf.add(tf.mul(tf.tensor2d(x, [m, D]), col(a)), tf.mul(et, col(s))) as tf.Tensor2D;
+          const out = this.predict(z, lam, this.numClasses > 0 ? new Int32Array(m).fill(this.numClasses) : undefined);
+          const epsHat = tf.add(tf.mul(z, col(cz)), tf.mul(out, col(cp)));
+          return tf.sum(tf.square(tf.sub(epsHat, et)), 1);
+        });
+        const v = se.dataSync();
+        se.dispose();
+        // ½(λ₀ − λ₁)‖ε − ε̂‖²: L_diff with λ uniform on [λ₁, λ₀].
+        return Float64Array.from(v, (e) => 0.5 * (l0 - l1) * e);
+      },
+    });
   }
 
   async sample(n: number, rng: Rng, options: NoiseSampleOptions = {}): Promise<tf.Tensor4D> {
@@ -356,16 +318,6 @@ export class NoiseModel implements GenerativeModel {
     });
   }
 
-  private checkBatch(batch: Batch): void {
-    const [n, h, w, c] = batch.images.shape;
-    if (h !== this.shape.height || w !== this.shape.width || c !== this.shape.channels) {
-      throw new VsdError("INVALID_SHAPE", `Batch images [${batch.images.shape.join(", ")}] do not match the model's ${this.shape.height}×${this.shape.width}×${this.shape.channels}.`);
-    }
-    if (batch.pixels.length !== n * this.dims) {
-      throw new VsdError("INVALID_SHAPE", `Batch has ${batch.pixels.length} pixels for ${n} images of ${this.dims}.`);
-    }
-  }
-
   private trainLabels(batch: Batch, rng: Rng): Int32Array | undefined {
     if (this.numClasses === 0) return undefined;
     const n = batch.images.shape[0];
@@ -378,11 +330,4 @@ export class NoiseModel implements GenerativeModel {
     }
     return out;
   }
-}
-
-/** 8-bit pixels at VDM bin centres, f = (2k + 1)/256 − 1. */
-function encodePixels(pixels: Uint8Array): Float32Array {
-  const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) out[i] = encodePixel(pixels[i]!);
-  return out;
 }

@@ -1,4 +1,4 @@
-import { VsdError, stableLogit, stableSigmoid } from "@vsd/core";
+import { VsdError, stableLogit, stableSigmoid, truncatedCosineLogSnr } from "@vsd/core";
 import { makeSchedule, type NoiseSchedule } from "./noise-schedule.js";
 
 export interface CosineOptions {
@@ -10,29 +10,12 @@ export interface CosineOptions {
 
 /**
  * Continuous (s → 0) cosine schedule, truncated to [λ_min, λ_max]:
- * λ(t) = −2 ln tan(a + t(b − a)), a = atan(e^(−λ_max/2)), b = atan(e^(−λ_min/2)),
- * p(λ) = sech(λ/2) / (4(b − a)) [SiD §2; lucidrains `logsnr_schedule_cosine`;
- * REFERENCES §1.3]. Pass ±Infinity for the untruncated sech(λ/2)/(2π).
+ * λ(t) = −2 ln tan(a + t(b − a)), p(λ) = sech(λ/2) / (4(b − a)); the formulas
+ * are core's `truncatedCosineLogSnr` [SiD §2; REFERENCES §1.3]. Pass ±Infinity
+ * for the untruncated sech(λ/2)/(2π).
  */
 export function cosineSchedule(options: CosineOptions = {}): NoiseSchedule {
-  const lmin = options.logSnrMin ?? -15;
-  const lmax = options.logSnrMax ?? 15;
-  if (!(lmin < lmax)) throw new VsdError("INVALID_RANGE", `cosine schedule needs logSnrMin < logSnrMax, got ${lmin}, ${lmax}.`);
-  const a = Math.atan(Math.exp(-lmax / 2));
-  const b = Math.atan(Math.exp(-lmin / 2));
-  const theta = (t: number) => a + t * (b - a);
-  return makeSchedule({
-    name: "cosine",
-    family: "vp",
-    logSnr: (t) => -2 * Math.log(Math.tan(theta(t))),
-    logSnrDerivative: (t) => (-4 * (b - a)) / Math.sin(2 * theta(t)),
-    tOfLogSnr: (lambda) => (Math.atan(Math.exp(-lambda / 2)) - a) / (b - a),
-    // 1/(4 cosh(λ/2)) written to avoid overflow: e^(−|λ|/2) / (2(1 + e^(−|λ|))).
-    density: (lambda) => {
-      const e = Math.exp(-Math.abs(lambda) / 2);
-      return e / (2 * (1 + e * e)) / (b - a);
-    },
-  });
+  return makeSchedule({ name: "cosine", family: "vp", ...truncatedCosineLogSnr(options.logSnrMin ?? -15, options.logSnrMax ?? 15) });
 }
 
 export interface IddpmCosineOptions {

@@ -1,4 +1,4 @@
-import { VsdError, stableSoftplus } from "@vsd/core";
+import { VsdError, linearVpLogSnr, stableSoftplus, type LinearVpLogSnrOptions } from "@vsd/core";
 import { makeSchedule, type NoiseSchedule } from "./noise-schedule.js";
 
 /**
@@ -6,36 +6,15 @@ import { makeSchedule, type NoiseSchedule } from "./noise-schedule.js";
  * so λ(t) = −ln expm1(q(t)) and, inversely, q = softplus(−λ).
  */
 
-export interface LinearVpOptions {
-  /** β(0) of the VP-SDE; T·β_start of DDPM. @default 0.1 */
-  readonly betaMin?: number;
-  /** β(1) − β(0); T·(β_end − β_start) of DDPM. @default 19.9 */
-  readonly betaD?: number;
-}
+/** β(0) (`betaMin`, T·β_start of DDPM) and β(1) − β(0) (`betaD`); defaults 0.1 and 19.9. */
+export type LinearVpOptions = LinearVpLogSnrOptions;
 
 /**
  * Continuous linear VP (VP-SDE, the continuous analogue of DDPM "linear"):
- * q(t) = β_min t + ½β_d t² [EDM Table 1; NVlabs/edm VPPrecond; REFERENCES §1.3].
+ * q(t) = β_min t + ½β_d t², core's `linearVpLogSnr` [EDM Table 1; REFERENCES §1.3].
  */
 export function linearVpSchedule(options: LinearVpOptions = {}): NoiseSchedule {
-  const betaMin = options.betaMin ?? 0.1;
-  const betaD = options.betaD ?? 19.9;
-  if (!(betaMin > 0) || !(betaD >= 0)) {
-    throw new VsdError("INVALID_ARGUMENT", `linear VP schedule needs betaMin > 0 and betaD ≥ 0, got ${betaMin}, ${betaD}.`);
-  }
-  const q = (t: number) => betaMin * t + 0.5 * betaD * t * t;
-  return makeSchedule({
-    name: "linear",
-    family: "vp",
-    logSnr: (t) => -Math.log(Math.expm1(q(t))),
-    // dλ/dt = −q′ e^q / expm1(q) = −q′ / (−expm1(−q))
-    logSnrDerivative: (t) => -(betaMin + betaD * t) / -Math.expm1(-q(t)),
-    tOfLogSnr(lambda) {
-      const qq = stableSoftplus(-lambda);
-      // Root of ½β_d t² + β_min t − q = 0, in the cancellation-free form.
-      return (2 * qq) / (betaMin + Math.sqrt(betaMin * betaMin + 2 * betaD * qq));
-    },
-  });
+  return makeSchedule({ name: "linear", family: "vp", ...linearVpLogSnr(options) });
 }
 
 export interface ScaledLinearVpOptions {
