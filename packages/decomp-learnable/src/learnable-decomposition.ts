@@ -2,8 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   Rng,
   VsdError,
-  alphaSigmaFromLogSnr,
+  checkPairsRequest,
   makeBatch,
+  noisedPairs,
   type Decomposition,
   type GenerativeModel,
   type ImageDataset,
@@ -126,25 +127,8 @@ export class LearnableDecomposition implements Decomposition {
   }
 
   pairs(images: tf.Tensor4D, subtask: Subtask, rng: Rng): SubtaskPairs {
-    const own = this.list[subtask.index];
-    if (!own || own.key !== subtask.key) {
-      throw new VsdError("INVALID_ARGUMENT", `Subtask "${subtask.key}" (index ${subtask.index}) is not one of this learnable decomposition's.`);
-    }
-    if (images.rank !== 4) throw new VsdError("INVALID_SHAPE", `pairs: images must be [n, h, w, c], got rank ${images.rank}.`);
-    const [n, h, w, c] = images.shape;
-    if (this.shape && (h !== this.shape.height || w !== this.shape.width || c !== this.shape.channels)) {
-      throw new VsdError("INVALID_SHAPE", `pairs: images are ${h}×${w}×${c}, prepared for ${this.shape.height}×${this.shape.width}×${this.shape.channels}.`);
-    }
-    const D = h * w * c;
-    const lambda = own.params["logSnr"]!;
-    const { alpha, sigma } = alphaSigmaFromLogSnr(lambda);
-    const eps = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
-    return tf.tidy(() => {
-      const target = tf.tensor2d(eps, [n, D]);
-      const z = tf.add(tf.mul(tf.reshape(images, [n, D]), alpha), tf.mul(target, sigma));
-      const condition = tf.concat([z, tf.fill([n, 1], lambda)], 1) as tf.Tensor2D;
-      return { condition, target };
-    });
+    const own = checkPairsRequest(images, subtask, { subtasks: this.list, shape: this.shape, name: "learnable" });
+    return noisedPairs(images, own.params["logSnr"]!, rng);
   }
 
   /** A VDM with a learned schedule, initialised from the prepared schedule when there is one. */

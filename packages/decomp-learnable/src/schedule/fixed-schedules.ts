@@ -1,4 +1,4 @@
-import { VsdError } from "@vsd/core";
+import { VsdError, linearVpLogSnr, truncatedCosineLogSnr, type LinearVpLogSnrOptions } from "@vsd/core";
 import type { GammaValue } from "./monotone-net-math.js";
 
 /**
@@ -14,54 +14,35 @@ export interface FixedGammaSchedule {
 }
 
 /**
- * Continuous cosine schedule truncated to [γ₀, γ₁] [iDDPM s → 0 limit; SiD §2;
- * `denoising-diffusion-pytorch` `logsnr_schedule_cosine`]:
- *   λ(t) = −2 ln tan(a + t(b − a)),  a = atan(e^(−λ_max/2)), b = atan(e^(−λ_min/2)),
- * with λ_max = −γ₀ and λ_min = −γ₁. So γ(t) = 2 ln tan(θ), θ = a + t(b − a),
- * and γ′(t) = 4(b − a)/sin(2θ).
+ * Continuous cosine schedule truncated to [γ₀, γ₁], i.e. core's
+ * `truncatedCosineLogSnr(−γ₁, −γ₀)` read as γ = −λ [iDDPM s → 0 limit; SiD §2;
+ * REFERENCES §1.3]: γ(t) = 2 ln tan(θ), θ = a + t(b − a), γ′(t) = 4(b − a)/sin(2θ),
+ * a = atan(e^(γ₀/2)), b = atan(e^(γ₁/2)).
  */
 export function cosineGammaSchedule(gamma0: number, gamma1: number): FixedGammaSchedule {
   checkEndpoints(gamma0, gamma1);
-  const a = Math.atan(Math.exp(gamma0 / 2));
-  const b = Math.atan(Math.exp(gamma1 / 2));
-  return {
-    kind: "cosine",
-    gamma0,
-    gamma1,
-    at(t) {
-      const th = a + t * (b - a);
-      return { gamma: 2 * Math.log(Math.tan(th)), dgamma: (4 * (b - a)) / Math.sin(2 * th) };
-    },
-  };
+  const c = truncatedCosineLogSnr(-gamma1, -gamma0);
+  return { kind: "cosine", gamma0, gamma1, at: (t) => ({ gamma: -c.logSnr(t), dgamma: -c.logSnrDerivative(t) }) };
 }
 
-export interface LinearVpOptions {
-  /** @default 0.1 */
-  readonly betaMin?: number;
-  /** β_d = β_max − β_min. @default 19.9 */
-  readonly betaD?: number;
+export interface LinearVpOptions extends LinearVpLogSnrOptions {
   /** Smallest time, where γ is finite. @default 1e-5 */
   readonly tMin?: number;
 }
 
 /**
- * Continuous linear VP (VP-SDE) schedule [EDM Table 1; REFERENCES §1.3]:
- *   ᾱ(t) = exp(−β_min t − ½β_d t²) ⇒ λ(t) = −ln expm1(u), u = β_min t + ½β_d t²,
- * so γ(t) = ln expm1(u), γ′(t) = (β_min + β_d t)·e^u/expm1(u). Time is mapped
- * from [0, 1] to [t_min, 1], as the VP-SDE's ε_t truncation does.
+ * Continuous linear VP (VP-SDE) schedule, core's `linearVpLogSnr` [EDM Table 1;
+ * REFERENCES §1.3] read as γ = −λ: γ(t) = ln expm1(u), u = β_min s + ½β_d s²,
+ * with time mapped from [0, 1] to s ∈ [t_min, 1], as the VP-SDE's ε_t
+ * truncation does (so γ′ carries the factor 1 − t_min).
  */
 export function linearVpGammaSchedule(options: LinearVpOptions = {}): FixedGammaSchedule {
-  const betaMin = options.betaMin ?? 0.1;
-  const betaD = options.betaD ?? 19.9;
   const tMin = options.tMin ?? 1e-5;
-  if (!(betaMin > 0 && betaD >= 0 && tMin > 0 && tMin < 1)) {
-    throw new VsdError("INVALID_ARGUMENT", `linearVpGammaSchedule: need β_min > 0, β_d ≥ 0, 0 < t_min < 1.`);
-  }
+  if (!(tMin > 0 && tMin < 1)) throw new VsdError("INVALID_ARGUMENT", `linearVpGammaSchedule: need 0 < t_min < 1, got ${tMin}.`);
+  const vp = linearVpLogSnr(options);
   const at = (t: number): GammaValue => {
     const s = tMin + (1 - tMin) * t;
-    const u = betaMin * s + 0.5 * betaD * s * s;
-    const em = Math.expm1(u);
-    return { gamma: Math.log(em), dgamma: ((1 - tMin) * (betaMin + betaD * s) * Math.exp(u)) / em };
+    return { gamma: -vp.logSnr(s), dgamma: -(1 - tMin) * vp.logSnrDerivative(s) };
   };
   return { kind: "linear-vp", gamma0: at(0).gamma, gamma1: at(1).gamma, at };
 }

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { VsdError, mlp, sinusoidalEmbedding, type ParamStore } from "@vsd/core";
+import { VsdError, fourierFeatures, logSnrEmbedding, mlp, type ParamStore } from "@vsd/core";
 
-/** Scale applied to λ before the sinusoidal embedding (λ steps of ~0.1 stay distinguishable over [−20, 20]). */
-export const LOG_SNR_EMBED_SCALE = 10;
+// The λ-embedding scale lives in core (shared with decomp-noise's denoisers); re-exported for this package's API.
+export { LOG_SNR_EMBED_SCALE } from "@vsd/core";
 
 export interface VdmDenoiserOptions {
   /** Data dimension D = h·w·c. */
@@ -31,11 +31,11 @@ export interface VdmDenoiser {
 }
 
 /**
- * An MLP ε̂([z, Fourier(z), emb(λ)]) with SiLU layers and a zero-initialised
+ * An MLP ε̂([z, emb(λ), Fourier(z)]) with SiLU layers and a zero-initialised
  * output layer (the untrained model predicts ε̂ = 0). Same layout as
- * decomp-noise's MLP denoiser, rewritten here because plugins do not import
- * each other; its parameters are created in the caller's store under
- * "denoiser/…".
+ * decomp-noise's MLP denoiser, built from the same core pieces (`mlp`,
+ * `logSnrEmbedding`, `fourierFeatures`); its parameters are created in the
+ * caller's store under "denoiser/…".
  */
 export function createVdmDenoiser(store: ParamStore, options: VdmDenoiserOptions): VdmDenoiser {
   const { dim, hidden, depth } = options;
@@ -56,12 +56,7 @@ export function createVdmDenoiser(store: ParamStore, options: VdmDenoiserOptions
         throw new VsdError("INVALID_SHAPE", `VDM denoiser expects z [n, ${dim}] and n log-SNRs, got [${z.shape.join(", ")}] and ${logSnr.shape[0]}.`);
       }
       return tf.tidy(() => {
-        const parts: tf.Tensor2D[] = [z, sinusoidalEmbedding(tf.mul(logSnr, LOG_SNR_EMBED_SCALE) as tf.Tensor1D, embedDim)];
-        for (const e of fourier) {
-          const arg = tf.mul(z, Math.PI * 2 ** e);
-          parts.push(tf.sin(arg) as tf.Tensor2D, tf.cos(arg) as tf.Tensor2D);
-        }
-        return net.apply(tf.concat(parts, 1) as tf.Tensor2D);
+        return net.apply(tf.concat([z, logSnrEmbedding(logSnr, embedDim), ...fourierFeatures(z, fourier)], 1) as tf.Tensor2D);
       });
     },
     flops: (rows) => net.flops(rows),

@@ -1,4 +1,4 @@
-import { VsdError, type ModelSize } from "@vsd/core";
+import { MLP_DENOISER_SIZES, VsdError, denoiserWidthDepth, type ModelSize } from "@vsd/core";
 import { resolveLearnedScheduleOptions, type LearnedScheduleOptions, type ResolvedLearnedScheduleOptions } from "../schedule/learned-schedule.js";
 
 /** Plugin knobs of the VDM model (passed through `createModel` options). */
@@ -44,18 +44,9 @@ export interface ResolvedVdmModelOptions {
   evalChunk: number;
 }
 
-const SIZES: Record<Exclude<ModelSize, number>, [number, number]> = {
-  XS: [64, 2],
-  S: [256, 3],
-  M: [512, 3],
-  L: [1024, 4],
-  XL: [2048, 4],
-};
-
 export function resolveVdmModelOptions(o: VdmModelOptions = {}, size: ModelSize = "S"): ResolvedVdmModelOptions {
-  let [width, depth] = typeof size === "number" ? [Math.max(8, Math.round(SIZES.S[0] * size)), SIZES.S[1]] : SIZES[size] ?? SIZES.S;
-  if (o.width !== undefined) width = o.width;
-  if (o.depth !== undefined) depth = o.depth;
+  // The same width/depth table as decomp-noise's MLP, so both train one denoiser per size.
+  const [width, depth] = denoiserWidthDepth(size, MLP_DENOISER_SIZES, o);
   const r: ResolvedVdmModelOptions = {
     schedule: o.schedule ?? "learned",
     scheduleOptions: resolveLearnedScheduleOptions(o.scheduleOptions ?? {}),

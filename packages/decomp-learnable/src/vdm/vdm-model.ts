@@ -7,15 +7,16 @@ import {
   Rng,
   TRAIN_FLOPS_FACTOR,
   VsdError,
-  alphaSigmaFromLogSnr,
   antitheticTimes,
-  encodePixel,
+  checkImageBatch,
+  encodePixels,
+  estimateVdmElbo,
   imageDims,
   loadModelState,
-  natsToBitsPerDim,
   priorKl,
-  reconstructionNll,
+  repeatRows,
   saveModelState,
+  subtaskDenoisingLoss,
   type Batch,
   type GenerativeModel,
   type ImageShape,
@@ -115,7 +116,7 @@ export class VdmModel implements GenerativeModel {
   }
 
   trainStep(batch: Batch, rng: Rng): StepStats {
-    this.checkBatch(batch);
+    checkImageBatch(batch, this.shape);
     const n = batch.images.shape[0];
     const D = this.dims;
     const x = encodePixels(batch.pixels);
@@ -231,7 +232,7 @@ export class VdmModel implements GenerativeModel {
    * image r's k-th draw. Used to measure the estimator's variance.
    */
   diffusionEstimates(batch: Batch, rng: Rng, samples: number, schedule: GammaSchedule = this.schedule): Float64Array {
-    this.checkBatch(batch);
+    checkImageBatch(batch, this.shape);
     const n = batch.images.shape[0];
     const D = this.dims;
     const x = encodePixels(batch.pixels);
@@ -241,12 +242,8 @@ export class VdmModel implements GenerativeModel {
     for (let start = 0; start < rows; start += chunk) {
       const m = Math.min(chunk, rows - start);
       const t = new Float32Array(m);
-      const xs = new Float32Array(m * D);
-      for (let r = 0; r < m; r++) {
-        t[r] = rng.uniform();
-        const img = Math.floor((start + r) / samples);
-        xs.set(x.subarray(img * D, (img + 1) * D), r * D);
-      }
+      for (let r = 0; r < m; r++) t[r] = rng.uniform();
+      const xs = repeatRows(x, D, samples, start, m);
       const eps = rng.fillNormal(new Float32Array(m * D)) as Float32Array;
       const l = tf.tidy(() => {
         const { gamma, dgamma } = schedule.tensors(t);
@@ -261,76 +258,35 @@ export class VdmModel implements GenerativeModel {
 
   /** ½·E‖ε − ε̂‖² per dim at the subtask's λ (nats per dim per unit λ). */
   subtaskLoss(images: tf.Tensor4D, subtask: Subtask, rng: Rng): number {
-    const lambda = subtask.params["logSnr"];
-    if (lambda === undefined || !Number.isFinite(lambda)) {
-      throw new VsdError("INVALID_ARGUMENT", `subtaskLoss: subtask "${subtask.key}" has no finite logSnr param.`);
-    }
-    if (images.rank !== 4 || images.shape[1] !== this.shape.height || images.shape[2] !== this.shape.width || images.shape[3] !== this.shape.channels) {
-      throw new VsdError("INVALID_SHAPE", `subtaskLoss: images [${images.shape.join(", ")}] do not match the model's ${this.shape.height}×${this.shape.width}×${this.shape.channels}.`);
-    }
-    const n = images.shape[0];
-    const D = this.dims;
-    const eps = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
-    const { alpha, sigma } = alphaSigmaFromLogSnr(lambda);
-    const v = tf.tidy(() => {
-      const et = tf.tensor2d(eps, [n, D]);
-      const z = tf.add(tf.mul(tf.reshape(images, [n, D]), alpha), tf.mul(et, sigma)) as tf.Tensor2D;
-      const epsHat = this.denoiser.apply(z, tf.fill([n], lambda) as tf.Tensor1D);
-      return tf.mean(tf.square(tf.sub(epsHat, et)));
-    });
-    const r = 0.5 * v.dataSync()[0]!;
-    v.dispose();
-    return r;
+    return subtaskDenoisingLoss(images, subtask, rng, this.shape, (z, lambda) => this.denoiser.apply(z, tf.fill([z.shape[0]], lambda) as tf.Tensor1D));
   }
 
   /**
-   * VDM ELBO in bits/dim [VDM Eq. 17; REFERENCES §1.15]: prior KL at γ₁ +
-   * 256-way reconstruction at γ₀ + ½E_t[γ′(t)‖ε − ε̂‖²], with t ~ U antithetic
-   * under this model's schedule (so the learned p(λ) is the importance sampler).
+   * VDM ELBO in bits/dim [VDM Eq. 17; REFERENCES §1.15] (core's `estimateVdmElbo`):
+   * prior KL at γ₁ + 256-way reconstruction at γ₀ + ½E_t[γ′(t)‖ε − ε̂‖²], with
+   * t ~ U antithetic under this model's schedule (so the learned p(λ) is the
+   * importance sampler).
    */
   async nll(batch: Batch, rng: Rng): Promise<NllResult> {
-    this.checkBatch(batch);
-    const n = batch.images.shape[0];
-    const D = this.dims;
-    const K = this.config.nllSamples;
+    checkImageBatch(batch, this.shape);
     const [g0, g1] = this.schedule.endpoints();
-    const total = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const px = batch.pixels.subarray(i * D, (i + 1) * D);
-      total[i] = priorKl(px, -g1) + reconstructionNll(px, rng.fillNormal(new Float64Array(D)), -g0);
-    }
-    const x = encodePixels(batch.pixels);
-    const rows = n * K;
-    const u = antitheticTimes(rows, rng.uniform());
-    const chunk = this.config.evalChunk;
-    for (let start = 0; start < rows; start += chunk) {
-      const m = Math.min(chunk, rows - start);
-      const t = new Float32Array(m);
-      const xs = new Float32Array(m * D);
-      for (let r = 0; r < m; r++) {
-        t[r] = u[start + r]!;
-        const img = Math.floor((start + r) / K);
-        xs.set(x.subarray(img * D, (img + 1) * D), r * D);
-      }
-      const eps = rng.fillNormal(new Float32Array(m * D)) as Float32Array;
-      const l = tf.tidy(() => {
-        const { gamma, dgamma } = this.schedule.tensors(t);
-        return this.diffusionLossPerExample(xs, eps, gamma, dgamma, m);
-      });
-      const v = l.dataSync();
-      l.dispose();
-      for (let r = 0; r < m; r++) {
-        const img = Math.floor((start + r) / K);
-        total[img] = total[img]! + v[r]! / K;
-      }
-    }
-    const perImage = new Float64Array(n);
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      perImage[i] = natsToBitsPerDim(total[i]!, D);
-      sum += perImage[i]!;
-    }
-    return { bitsPerDim: sum / n, bound: "elbo", perImage };
+    return estimateVdmElbo(batch.pixels, rng, {
+      dims: this.dims,
+      logSnr0: -g0,
+      logSnr1: -g1,
+      samples: this.config.nllSamples,
+      chunk: this.config.evalChunk,
+      diffusionNats: ({ rows, x, eps, u }) => {
+        const t = Float32Array.from(u);
+        const l = tf.tidy(() => {
+          const { gamma, dgamma } = this.schedule.tensors(t);
+          return this.diffusionLossPerExample(x, eps, gamma, dgamma, rows);
+        });
+        const v = l.dataSync();
+        l.dispose();
+        return v;
+      },
+    });
   }
 
   /**
@@ -395,21 +351,7 @@ export class VdmModel implements GenerativeModel {
     this.store.dispose();
     this.scheduleStore.dispose();
   }
-
-  private checkBatch(batch: Batch): void {
-    const [n, h, w, c] = batch.images.shape;
-    if (h !== this.shape.height || w !== this.shape.width || c !== this.shape.channels) {
-      throw new VsdError("INVALID_SHAPE", `Batch images [${batch.images.shape.join(", ")}] do not match the model's ${this.shape.height}×${this.shape.width}×${this.shape.channels}.`);
-    }
-    if (batch.pixels.length !== n * this.dims) {
-      throw new VsdError("INVALID_SHAPE", `Batch has ${batch.pixels.length} pixels for ${n} images of ${this.dims}.`);
-    }
-  }
 }
 
-/** 8-bit pixels at VDM bin centres f = (2k + 1)/256 − 1. */
-export function encodePixels(pixels: Uint8Array): Float32Array {
-  const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) out[i] = encodePixel(pixels[i]!);
-  return out;
-}
+// `encodePixels` moved to @vsd/core; re-exported so this package's public API keeps it.
+export { encodePixels };
