@@ -8,10 +8,11 @@
  *    (CPU time, robust to a busy machine).
  * 2. One training step of an MLP 785→512→512→784 (ReLU), batch 128, Adam,
  *    MSE loss, on wasm (ParamStore + AdamW): stock kernels and element-wise
- *    Adam on one thread (what tfjs gives in Node), the VSD kernels and the
- *    fused AdamW update on one thread, and the same on every thread
- *    (src/wasm-threads.ts, src/wasm-matmul.ts); against the same step in PyTorch via
- *    /usr/bin/python3 with torch.set_num_threads(2) (target: ≤ 2×) and 1.
+ *    Adam on one thread (what tfjs gives in Node); the VSD kernels (transpose
+ *    overrides on XNNPACK) and the fused AdamW update on one thread; VSD's FMA
+ *    matMul on one thread; and VSD's matMul without and with FMA on every
+ *    thread (src/wasm-threads.ts, src/wasm-matmul.ts); against the same step in
+ *    PyTorch via /usr/bin/python3 with torch.set_num_threads(2) (target: ≤ 2×) and 1.
  *
  *   VSD_BENCH_PARTS=matmul|mlp   run one part only
  */
@@ -24,7 +25,7 @@ import { mlp } from "../src/nn/mlp.js";
 import { ParamStore } from "../src/nn/param-store.js";
 import { Rng } from "../src/rng.js";
 import { setWasmMatMulOverrideEnabled } from "../src/wasm-kernels.js";
-import { setWasmThreadedMatMulEnabled, wasmMatMulThreads } from "../src/wasm-matmul.js";
+import { setWasmMatMulFma, setWasmThreadedMatMulEnabled, wasmMatMulThreads } from "../src/wasm-matmul.js";
 import { setWasmThreadsForBench, wasmThreadsInUse } from "../src/wasm-threads.js";
 
 const info = await initBackend({ prefer: "wasm", strict: true });
@@ -199,10 +200,16 @@ setWasmThreadsForBench(1);
 setWasmThreadedMatMulEnabled(false);
 const stockStep = tfjsStep(false);
 const fastStep1 = tfjsStep(true);
-const threads = setWasmThreadsForBench(THREADS);
 setWasmThreadedMatMulEnabled(true);
+const fmaAvailable = setWasmMatMulFma(true);
+// VSD's own kernel on one thread (its pool limited to the calling thread).
+const fmaStep1 = wasmMatMulThreads(tf.backend()) > 0 && fmaAvailable ? tfjsStep(true) : undefined;
+const threads = setWasmThreadsForBench(THREADS);
 const matMulThreads = wasmMatMulThreads(tf.backend());
-const fastStep = threads > 1 && matMulThreads > 1 ? tfjsStep(true) : undefined;
+setWasmMatMulFma(false);
+const plainStep = threads > 1 && matMulThreads > 1 ? tfjsStep(true) : undefined;
+setWasmMatMulFma(true);
+const fastStep = threads > 1 && matMulThreads > 1 && fmaAvailable ? tfjsStep(true) : undefined;
 const torch = torchStep(2);
 const torch1 = torchStep(1);
 console.log(`\n## MLP training step ${DIMS.join("→")}, batch ${BATCH}, Adam, MSE (${STEPS} timed steps after ${WARMUP} warm-up)\n`);
@@ -217,10 +224,16 @@ printTable(
   ["implementation", "wall ms/step (median)", "wall ms/step (best)", "CPU ms/step", "best ÷ PyTorch 2 threads best (target ≤ 2)", "median ÷ PyTorch 2 threads median", "CPU ÷ PyTorch 1 thread"],
   [
     ["tfjs wasm, stock kernels, element-wise Adam, 1 thread", fmt(stockStep.msPerStep, 1), fmt(stockStep.best, 1), fmt(stockStep.cpu, 1), ratio(stockStep.best, t?.best), ratio(stockStep.msPerStep, t?.ms), ratio(stockStep.cpu, t1?.cpu)],
-    ["tfjs wasm, VSD kernels + fused AdamW, 1 thread", fmt(fastStep1.msPerStep, 1), fmt(fastStep1.best, 1), fmt(fastStep1.cpu, 1), ratio(fastStep1.best, t?.best), ratio(fastStep1.msPerStep, t?.ms), ratio(fastStep1.cpu, t1?.cpu)],
-    fastStep
-      ? [`tfjs wasm, VSD kernels + fused AdamW, ${threads} threads`, fmt(fastStep.msPerStep, 1), fmt(fastStep.best, 1), fmt(fastStep.cpu, 1), ratio(fastStep.best, t?.best), ratio(fastStep.msPerStep, t?.ms), "n/a"]
+    ["tfjs wasm, VSD kernels (XNNPACK products) + fused AdamW, 1 thread", fmt(fastStep1.msPerStep, 1), fmt(fastStep1.best, 1), fmt(fastStep1.cpu, 1), ratio(fastStep1.best, t?.best), ratio(fastStep1.msPerStep, t?.ms), ratio(fastStep1.cpu, t1?.cpu)],
+    fmaStep1
+      ? ["tfjs wasm, VSD FMA matMul + fused AdamW, 1 thread", fmt(fmaStep1.msPerStep, 1), fmt(fmaStep1.best, 1), fmt(fmaStep1.cpu, 1), ratio(fmaStep1.best, t?.best), ratio(fmaStep1.msPerStep, t?.ms), ratio(fmaStep1.cpu, t1?.cpu)]
+      : ["tfjs wasm, VSD FMA matMul, 1 thread", "unavailable", "", "", "", "", "no relaxed SIMD or no threaded build"],
+    plainStep
+      ? [`tfjs wasm, VSD matMul without FMA + fused AdamW, ${threads} threads`, fmt(plainStep.msPerStep, 1), fmt(plainStep.best, 1), fmt(plainStep.cpu, 1), ratio(plainStep.best, t?.best), ratio(plainStep.msPerStep, t?.ms), "n/a"]
       : ["tfjs wasm, VSD kernels, threaded", "unavailable", "", "", "", "", info.threadsCause ?? "1 CPU or VSD_WASM_THREADS=1"],
+    fastStep
+      ? [`tfjs wasm, VSD FMA matMul + fused AdamW, ${threads} threads (default)`, fmt(fastStep.msPerStep, 1), fmt(fastStep.best, 1), fmt(fastStep.cpu, 1), ratio(fastStep.best, t?.best), ratio(fastStep.msPerStep, t?.ms), "n/a"]
+      : ["tfjs wasm, VSD FMA matMul, threaded", "unavailable", "", "", "", "", "no relaxed SIMD, 1 CPU or VSD_WASM_THREADS=1"],
     torchRow(t, "peer"),
     torchRow(t1, "peer"),
   ],

@@ -123,7 +123,18 @@ export class WasmKernelPool {
    */
   run(tasks: readonly (readonly number[])[]): void {
     if (tasks.length > MAX_TASKS) throw new Error(`WasmKernelPool: ${tasks.length} tasks > ${MAX_TASKS}`);
-    const helpers = this.broken ? 0 : Math.min(this.threads - 1, tasks.length - 1);
+    const threads = Math.min(this.threads, WasmKernelPool.threadLimit);
+    this.runOn(tasks, this.broken ? 0 : Math.min(threads - 1, tasks.length - 1));
+  }
+
+  /**
+   * At most this many threads (the caller's included) run any pool's jobs,
+   * for benchmarks and tests that compare thread counts in one process
+   * (`setWasmThreadsForBench`). @default no limit
+   */
+  static threadLimit = Number.POSITIVE_INFINITY;
+
+  private runOn(tasks: readonly (readonly number[])[], helpers: number): void {
     if (helpers <= 0) {
       for (const t of tasks) this.call(t[0]!, t.slice(1));
       return;

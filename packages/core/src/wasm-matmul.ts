@@ -1,5 +1,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { SHARED_MEMORY_WASM } from "./generated/matmul-wasm.js";
+import { setFlagsFromString } from "node:v8";
+import { VsdError } from "./errors.js";
+import { SHARED_MEMORY_FMA_WASM, SHARED_MEMORY_WASM } from "./generated/matmul-wasm.js";
 import { tfjsHeapMemory, wasmApi, type TfjsWasmModuleLike } from "./wasm-api.js";
 import { MAX_TASKS, WasmKernelPool } from "./wasm-kernel-pool.js";
 import { resolveWasmThreads } from "./wasm-threads.js";
@@ -18,6 +20,18 @@ import { resolveWasmThreads } from "./wasm-threads.js";
  *
  * Every element of C is one sequential float32 sum over k computed by one
  * thread, so the result does not depend on the thread count or on timing.
+ *
+ * Fused multiply-add: wasm SIMD has no FMA, so each step of the sum is a
+ * multiply and an add (two instructions, two roundings), which halves what a
+ * core can do. The relaxed SIMD proposal's `f32x4.relaxed_madd` compiles to
+ * one FMA instruction where the CPU has one (x86 FMA3, Arm NEON). V8 ships it
+ * from 11.4 (Node 22); Node 20's V8 11.3 has it behind
+ * `--experimental-wasm-relaxed-simd`, which {@link wasmFmaAvailable} sets at
+ * run time (wasm features are read when a module is compiled). With FMA the
+ * products differ from XNNPACK's in the last bits (one rounding per step
+ * instead of two; the error bound is the same), are still the same for any
+ * thread count, and are the same on every run of one machine.
+ * `VSD_WASM_FMA=0` keeps the plain build.
  */
 
 interface HeapBackend {
@@ -37,10 +51,43 @@ const NAMES = ["packA", "packB", "gemm", "panelGemm"];
  */
 export const PARALLEL_MATMUL_MIN_MADDS = 1 << 21;
 
-const pools = new WeakMap<object, WasmKernelPool | null>();
+let fmaAvailable: boolean | undefined;
+
+/**
+ * Whether this runtime compiles `f32x4.relaxed_madd`, enabling V8's relaxed
+ * SIMD flag first if it needs it (Node 20). Process-wide and checked once.
+ */
+export function wasmFmaAvailable(): boolean {
+  if (fmaAvailable !== undefined) return fmaAvailable;
+  const bin = Buffer.from(SHARED_MEMORY_FMA_WASM, "base64");
+  fmaAvailable = wasmApi.validate(bin);
+  if (!fmaAvailable) {
+    try {
+      setFlagsFromString("--experimental-wasm-relaxed-simd");
+      fmaAvailable = wasmApi.validate(bin);
+    } catch {
+      fmaAvailable = false;
+    }
+  }
+  return fmaAvailable;
+}
+
+/** `VSD_WASM_FMA`: "0" keeps the plain build, "1" or unset uses FMA where available. */
+export function wasmFmaWanted(): boolean {
+  const v = process.env["VSD_WASM_FMA"]?.trim();
+  if (v === undefined || v === "" || v === "1") return true;
+  if (v === "0") return false;
+  throw new VsdError("INVALID_ARGUMENT", `VSD_WASM_FMA must be 0 (no fused multiply-add) or 1 (use it where available); got "${v}".`);
+}
+
+let useFma: boolean | undefined;
+const pools = new WeakMap<object, Map<boolean, WasmKernelPool | null>>();
 
 function poolFor(backend: HeapBackend): WasmKernelPool | null {
-  const cached = pools.get(backend.wasm);
+  useFma ??= wasmFmaWanted() && wasmFmaAvailable();
+  let byKind = pools.get(backend.wasm);
+  if (!byKind) pools.set(backend.wasm, (byKind = new Map()));
+  const cached = byKind.get(useFma);
   if (cached !== undefined) return cached;
   let pool: WasmKernelPool | null = null;
   try {
@@ -49,14 +96,28 @@ function poolFor(backend: HeapBackend): WasmKernelPool | null {
     const heap = tfjsHeapMemory(backend.wasm);
     const threads = heap?.shared ? resolveWasmThreads() : 1;
     if (heap && threads > 1) {
-      const module = new wasmApi.Module(Buffer.from(SHARED_MEMORY_WASM, "base64"));
+      const module = new wasmApi.Module(Buffer.from(useFma ? SHARED_MEMORY_FMA_WASM : SHARED_MEMORY_WASM, "base64"));
       pool = new WasmKernelPool(module, heap.memory, NAMES, threads);
     }
   } catch {
     pool = null; // no wasm SIMD or threads here: XNNPACK on one thread
   }
-  pools.set(backend.wasm, pool);
+  byKind.set(useFma, pool);
   return pool;
+}
+
+/**
+ * Chooses the FMA build (true, where available) or the plain one (false) for
+ * the threaded matMul, for benchmarks and tests; returns whether FMA is now used.
+ */
+export function setWasmMatMulFma(on: boolean): boolean {
+  useFma = on && wasmFmaAvailable();
+  return useFma;
+}
+
+/** Whether the threaded matMul of this backend uses fused multiply-adds (false when it is not used). */
+export function wasmMatMulUsesFma(backend: object): boolean {
+  return wasmMatMulThreads(backend) > 0 && useFma === true;
 }
 
 let enabled = true;
@@ -73,7 +134,9 @@ export function wasmMatMulThreads(backend: object): number {
 
 /** Tasks helper threads have run (tests: proves the work was shared). */
 export function wasmMatMulHelperTasks(backend: object): number {
-  return pools.get((backend as HeapBackend).wasm)?.helperTasks ?? 0;
+  let n = 0;
+  for (const pool of pools.get((backend as HeapBackend).wasm)?.values() ?? []) n += pool?.helperTasks ?? 0;
+  return n;
 }
 
 const align16 = (x: number) => (x + 15) & ~15;

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { VsdError } from "./errors.js";
 import { wasmApi, type WasmInstance, type WasmModule } from "./wasm-api.js";
+import { WasmKernelPool } from "./wasm-kernel-pool.js";
 
 /**
  * Multithreaded tfjs wasm backend for Node (issue 2).
@@ -151,13 +152,16 @@ export function wasmThreadsInUse(): number {
 
 /**
  * Re-sizes XNNPACK's thread pool of the current (threaded) wasm backend, for
- * benchmarks that compare thread counts in one process. tfjs cannot free the
+ * benchmarks that compare thread counts in one process, and limits VSD's
+ * kernel pools to as many threads. tfjs cannot free the
  * previous pool, so each call leaves its threads parked: not for loops.
  */
 export function setWasmThreadsForBench(threads: number): number {
   const b = tf.backend() as unknown as {
     wasm?: { tfjs?: { initWithThreadsCount?: (n: number) => void; getThreadsCount?: () => number }; PThread?: ThreadedModule["PThread"] };
   };
+  // VSD's own kernel pools (threaded matMul, eval's float64 kernels) follow too.
+  WasmKernelPool.threadLimit = threads;
   const api = b.wasm?.tfjs;
   if (!api?.initWithThreadsCount || !b.wasm?.PThread) return wasmThreadsInUse();
   api.initWithThreadsCount(threads);

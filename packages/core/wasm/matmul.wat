@@ -7,10 +7,14 @@
 ;; zero-padded at the edges, transposes resolved while packing); a 4×8
 ;; register block of C (eight f32x4 accumulators) is then computed per pair of
 ;; panels with one pass over k: two loads of B, four broadcast loads of A,
-;; eight mul+add. Each element of C is one sequential sum over k, whoever
+;; eight multiply-adds. Each element of C is one sequential sum over k, whoever
 ;; computes its tile, so splitting tiles between threads never changes a bit.
 ;; Addresses and strides are in bytes. The memory placeholder below is
-;; replaced by scripts/build-wasm.ts.
+;; replaced by scripts/build-wasm.ts, and so is each MADD form a b c = a·b + c:
+;; f32x4.add c (f32x4.mul a b) in the plain build (the same roundings as
+;; XNNPACK's wasm SIMD kernels), f32x4.relaxed_madd in the FMA build (one
+;; instruction and one rounding where the CPU has FMA: relaxed SIMD proposal,
+;; WebAssembly/relaxed-simd Overview.md "Relaxed fused multiply-add").
 (module
   (import "env" "memory" __MEMORY__)
 
@@ -225,17 +229,17 @@
                 (local.set $b0 (v128.load (local.get $pb)))
                 (local.set $b1 (v128.load offset=16 (local.get $pb)))
                 (local.set $a (v128.load32_splat (local.get $pa)))
-                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a) (local.get $b0))))
-                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a) (local.get $b1))))
+                (local.set $c00 (MADD (local.get $a) (local.get $b0) (local.get $c00)))
+                (local.set $c01 (MADD (local.get $a) (local.get $b1) (local.get $c01)))
                 (local.set $a (v128.load32_splat offset=4 (local.get $pa)))
-                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $a) (local.get $b0))))
-                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $a) (local.get $b1))))
+                (local.set $c10 (MADD (local.get $a) (local.get $b0) (local.get $c10)))
+                (local.set $c11 (MADD (local.get $a) (local.get $b1) (local.get $c11)))
                 (local.set $a (v128.load32_splat offset=8 (local.get $pa)))
-                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $a) (local.get $b0))))
-                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $a) (local.get $b1))))
+                (local.set $c20 (MADD (local.get $a) (local.get $b0) (local.get $c20)))
+                (local.set $c21 (MADD (local.get $a) (local.get $b1) (local.get $c21)))
                 (local.set $a (v128.load32_splat offset=12 (local.get $pa)))
-                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a) (local.get $b0))))
-                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a) (local.get $b1))))
+                (local.set $c30 (MADD (local.get $a) (local.get $b0) (local.get $c30)))
+                (local.set $c31 (MADD (local.get $a) (local.get $b1) (local.get $c31)))
                 (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
                 (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
                 (br $ks)))

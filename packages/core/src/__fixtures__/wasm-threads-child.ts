@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend.js";
 import { Rng } from "../rng.js";
-import { setWasmThreadedMatMulEnabled, wasmMatMulHelperTasks, wasmMatMulThreads } from "../wasm-matmul.js";
+import { setWasmMatMulFma, setWasmThreadedMatMulEnabled, wasmMatMulHelperTasks, wasmMatMulThreads, wasmMatMulUsesFma } from "../wasm-matmul.js";
 import { setWasmThreadsForBench, wasmThreadsInUse } from "../wasm-threads.js";
 
 const info = await initBackend({ log: false, prefer: "wasm", strict: true });
@@ -55,19 +55,37 @@ const maxDiffOf = (x: Float32Array[], y: Float32Array[]) => {
   x.forEach((a, i) => a.forEach((v, j) => (d = Math.max(d, Math.abs(v - y[i]![j]!)))));
   return d;
 };
+/** Largest |x − y| of each array relative to that array's largest |y|. */
+const maxRelDiffOf = (x: Float32Array[], y: Float32Array[]) => {
+  let d = 0;
+  x.forEach((a, i) => {
+    const scale = y[i]!.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-30);
+    a.forEach((v, j) => (d = Math.max(d, Math.abs(v - y[i]![j]!) / scale)));
+  });
+  return d;
+};
 
 const before = tf.memory().numTensors;
+// The default build: FMA where this Node and CPU have it.
 const threaded = step();
 const threadedProducts = products();
 const matMulThreads = wasmMatMulThreads(tf.backend());
 const helperTasks = wasmMatMulHelperTasks(tf.backend());
+const fma = wasmMatMulUsesFma(tf.backend());
+// The plain build, which rounds as XNNPACK does.
+setWasmMatMulFma(false);
+const plainProducts = products();
+const plainStep = step();
+setWasmMatMulFma(true);
 setWasmThreadedMatMulEnabled(false);
 const xnnpackProducts = products();
 const xnnpackStep = step();
 setWasmThreadedMatMulEnabled(true);
 const threadsUsed = wasmThreadsInUse();
+// One thread for XNNPACK and VSD's pool alike.
 setWasmThreadsForBench(1);
 const single = step();
+const singleProducts = products();
 const finite = threaded.every((a) => a.every(Number.isFinite)) && threadedProducts.every((a) => a.every(Number.isFinite));
 process.stdout.write(
   `${JSON.stringify({
@@ -76,11 +94,14 @@ process.stdout.write(
     wasmThreads: info.wasmThreads,
     threadsUsed,
     threadsCause: info.threadsCause ?? null,
-    maxDiff: maxDiffOf(threaded, single),
+    maxDiff: Math.max(maxDiffOf(threaded, single), maxDiffOf(threadedProducts, singleProducts)),
     matMulThreads,
     helperTasks,
-    productsVsXnnpack: maxDiffOf(threadedProducts, xnnpackProducts),
-    stepVsXnnpack: maxDiffOf(threaded, xnnpackStep),
+    fma,
+    productsVsXnnpack: maxDiffOf(plainProducts, xnnpackProducts),
+    stepVsXnnpack: maxDiffOf(plainStep, xnnpackStep),
+    fmaProductsVsXnnpackRel: maxRelDiffOf(threadedProducts, xnnpackProducts),
+    fmaStepVsXnnpackRel: maxRelDiffOf(threaded, xnnpackStep),
     leaked: tf.memory().numTensors - before,
     finite,
     sizes: threaded.map((a) => a.length),

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileWat, generatedPath, generatedSource, WASM_MODULES } from "../../scripts/build-wasm.js";
+import { compileWat, expandMadd, generatedPath, generatedSource, WASM_MODULES } from "../../scripts/build-wasm.js";
 import { Rng } from "../rng.js";
 import { ADAMW_KERNEL, adamWSimdInUse, adamwUpdateArrays, registerAdamWKernels, setAdamWSimdEnabled, type AdamWUpdateAttrs } from "./adamw-kernel.js";
 
@@ -31,6 +31,14 @@ describe("wasm SIMD AdamW (wasm/adamw.wat)", () => {
     for (const name of Object.keys(WASM_MODULES)) {
       expect(readFileSync(generatedPath(name), "utf8")).toBe(generatedSource(name, await compileWat(name)));
     }
+  });
+
+  it("build-wasm expands each MADD form into a fused or a separate multiply-add, operands intact", () => {
+    const src = "(local.set $c (MADD (local.get $a) (v128.load offset=16 (local.get $p)) (local.get $c))) ;; end";
+    expect(expandMadd(src, false)).toBe("(local.set $c (f32x4.add (local.get $c) (f32x4.mul (local.get $a) (v128.load offset=16 (local.get $p))))) ;; end");
+    expect(expandMadd(src, true)).toBe("(local.set $c (f32x4.relaxed_madd (local.get $a) (v128.load offset=16 (local.get $p)) (local.get $c))) ;; end");
+    expect(() => expandMadd("(MADD (a) (b))", true)).toThrow(/operand 3/);
+    expect(() => expandMadd("(MADD (a) (b) (c) (d))", true)).toThrow(/exactly three operands/);
   });
 
   it.runIf(tf.getBackend() === "wasm")("is used on wasm and equals the float64 JS loop to float32 rounding, at lengths around the vector width", () => {

@@ -40,10 +40,10 @@ export function mlp(store: ParamStore, name: string, dims: readonly number[], op
       return tf.tidy(() => {
         let h = x as tf.Tensor2D | tf.Tensor3D;
         layers.forEach((layer, i) => {
-          h = layer.apply(h);
-          const last = i + 1 === layers.length;
-          if (!last) h = activate(h, options.activation);
-          else if (options.finalActivation) h = activate(h, options.finalActivation);
+          const act = i + 1 === layers.length ? options.finalActivation : options.activation;
+          // relu fuses into the layer's kernel; the others are separate ops.
+          h = layer.apply(h, act === "relu" ? "relu" : "linear");
+          if (act && act !== "relu") h = activate(h, act);
         });
         return h as T;
       });

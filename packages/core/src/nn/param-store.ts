@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "./register-gradients.js";
 import { VsdError } from "../errors.js";
 import type { Rng } from "../rng.js";
+import { type DenseActivation, denseMatMul } from "./dense-op.js";
 import { denseFlops } from "./flops.js";
 
 /** How a variable is initialised. Random inits draw from the store's Rng. */
@@ -32,8 +33,11 @@ export interface Dense {
   readonly outDim: number;
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable | undefined;
-  /** Rank 2 `[n, in]` → `[n, out]`; rank 3 `[b, t, in]` → `[b, t, out]`. */
-  apply<T extends tf.Tensor2D | tf.Tensor3D>(x: T): T;
+  /**
+   * Rank 2 `[n, in]` → `[n, out]`; rank 3 `[b, t, in]` → `[b, t, out]`.
+   * `activation: "relu"` fuses relu(xW + b) into the same kernel.
+   */
+  apply<T extends tf.Tensor2D | tf.Tensor3D>(x: T, activation?: DenseActivation): T;
   /** Forward FLOPs on `rows` input rows. */
   flops(rows: number): number;
 }
@@ -108,16 +112,17 @@ export class ParamStore {
       outDim,
       kernel,
       bias,
-      apply<T extends tf.Tensor2D | tf.Tensor3D>(x: T): T {
+      apply<T extends tf.Tensor2D | tf.Tensor3D>(x: T, activation: DenseActivation = "linear"): T {
         const last = x.shape[x.rank - 1];
         if (last !== inDim || (x.rank !== 2 && x.rank !== 3)) {
           throw new VsdError("INVALID_SHAPE", `Dense "${name}" expects [..., ${inDim}] of rank 2 or 3, got [${x.shape.join(", ")}].`);
         }
         return tf.tidy(() => {
           const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
-          // One fused product + bias (one kernel on wasm: the bias is the
-          // sums' starting value, as in XNNPACK), not a matMul and an Add.
-          const y = bias ? tf.fused.matMul({ a: x2, b: kernel as tf.Tensor2D, bias }) : tf.matMul(x2, kernel as tf.Tensor2D);
+          // One fused product + bias [+ relu] (one kernel on wasm: the bias is
+          // the sums' starting value, as in XNNPACK), not a matMul and an Add;
+          // its gradient skips dx when x needs none (dense-op.ts).
+          const y = denseMatMul(x2, kernel as tf.Tensor2D, bias as tf.Tensor1D | undefined, activation);
           return (x.rank === 2 ? y : tf.reshape(y, [x.shape[0]!, x.shape[1]!, outDim])) as T;
         });
       },
