@@ -19,20 +19,23 @@ const MEMORY = { shared: "(memory 1 65536 shared)", plain: "(memory 1)" } as con
  * A build of a module: its memory, and whether `(MADD a b c)` becomes one
  * fused `f32x4.relaxed_madd` (relaxed SIMD) or `f32x4.add c (f32x4.mul a b)`.
  */
-export type WasmBuild = "shared" | "plain" | "sharedFma";
+export type WasmBuild = "shared" | "plain" | "sharedFma" | "plainFma";
 const BUILD: Record<WasmBuild, { memory: keyof typeof MEMORY; fma: boolean; exportName: string }> = {
   shared: { memory: "shared", fma: false, exportName: "SHARED_MEMORY_WASM" },
   plain: { memory: "plain", fma: false, exportName: "PLAIN_MEMORY_WASM" },
   sharedFma: { memory: "shared", fma: true, exportName: "SHARED_MEMORY_FMA_WASM" },
+  plainFma: { memory: "plain", fma: true, exportName: "PLAIN_MEMORY_FMA_WASM" },
 };
 
 /**
  * The modules and their builds: AdamW runs on either tfjs build; the matMul
- * only on the threaded build's shared heap (worker threads), with and without FMA.
+ * on the threaded build's shared heap (worker threads) with and without FMA,
+ * and with FMA on the single-threaded build's heap (where without FMA it
+ * would gain nothing over XNNPACK).
  */
 export const WASM_MODULES: Readonly<Record<string, readonly WasmBuild[]>> = {
   adamw: ["shared", "plain"],
-  matmul: ["shared", "sharedFma"],
+  matmul: ["shared", "sharedFma", "plainFma"],
 };
 
 /** Replaces every `(MADD a b c)` by the build's multiply-add, parsing the three balanced operands. */

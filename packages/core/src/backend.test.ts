@@ -51,6 +51,22 @@ describe("initBackend", () => {
     await expect(initBackend({ log: false, prefer: "gpu" as never })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
   });
 
+  it("bad wasm settings (VSD_WASM_FMA, VSD_WASM_THREADS) → INVALID_ARGUMENT, not a silent fall-back to cpu", async () => {
+    delete process.env["VSD_BACKEND"];
+    for (const [name, value] of [["VSD_WASM_FMA", "on"], ["VSD_WASM_THREADS", "-2"]] as const) {
+      const saved = process.env[name];
+      process.env[name] = value;
+      try {
+        resetBackendForTests();
+        await expect(initBackend({ log: false })).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining(name) });
+      } finally {
+        if (saved === undefined) delete process.env[name];
+        else process.env[name] = saved;
+      }
+    }
+    resetBackendForTests();
+  });
+
   it("when every candidate fails, the error lists each attempt's cause", async () => {
     delete process.env["VSD_BACKEND"];
     resetBackendForTests();
@@ -78,7 +94,7 @@ describe("initBackend", () => {
     resetBackendForTests();
     await initBackend({});
     const lines = writes.filter((w) => w.startsWith("[vsd] backend:"));
-    expect(lines).toEqual(["[vsd] backend: wasm (simd on, threads off); unavailable: tensorflow, tensorflow-gpu\n"]);
+    expect(lines).toEqual(["[vsd] backend: wasm (simd on, threads off, fma on); unavailable: tensorflow, tensorflow-gpu\n"]);
     // Idempotent: a second call without reset returns the same info object.
     expect(await initBackend({ prefer: "cpu" })).toBe(await initBackend({}));
   });

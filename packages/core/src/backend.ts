@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { VsdError } from "./errors.js";
 import "./nn/register-gradients.js";
+import { wasmFmaWanted, wasmMatMulUsesFma } from "./wasm-matmul.js";
 import { registerThreadedWasmBackend, resolveWasmThreads, wasmThreadsInUse } from "./wasm-threads.js";
 
 /** Backends in order of preference. */
@@ -27,6 +28,8 @@ export interface BackendInfo {
   readonly wasmThreads?: number;
   /** wasm: why threads were wanted but are not used (they are optional). */
   readonly threadsCause?: string;
+  /** wasm: whether VSD's matMul uses fused multiply-add (relaxed SIMD; `VSD_WASM_FMA`). */
+  readonly fma?: boolean;
 }
 
 export interface InitBackendOptions {
@@ -109,6 +112,11 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
   if (order.length === 0) {
     throw new VsdError("INVALID_ARGUMENT", "initBackend: no backend left to try (empty candidates).");
   }
+  if (order.includes("wasm")) {
+    // Bad wasm settings are the caller's error, not a reason to fall back to cpu.
+    resolveWasmThreads(options.wasmThreads);
+    wasmFmaWanted();
+  }
 
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
@@ -120,7 +128,7 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
         printed = true;
         const tried = attempts.filter((a) => !a.ok).map((a) => a.backend);
         const threads = info.threads ? String(info.wasmThreads) : `off${info.threadsCause ? ` (${info.threadsCause})` : ""}`;
-        const flags = name === "wasm" ? ` (simd ${info.simd ? "on" : "off"}, threads ${threads})` : "";
+        const flags = name === "wasm" ? ` (simd ${info.simd ? "on" : "off"}, threads ${threads}, fma ${info.fma ? "on" : "off"})` : "";
         process.stderr.write(`[vsd] backend: ${name}${flags}${tried.length ? `; unavailable: ${tried.join(", ")}` : ""}\n`);
       }
       return info;
@@ -138,7 +146,7 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
 async function tryBackend(
   name: BackendName,
   options: InitBackendOptions,
-): Promise<{ simd?: boolean; threads?: boolean; wasmThreads?: number; threadsCause?: string }> {
+): Promise<{ simd?: boolean; threads?: boolean; wasmThreads?: number; threadsCause?: string; fma?: boolean }> {
   switch (name) {
     case "tensorflow-gpu":
     case "tensorflow": {
@@ -170,6 +178,7 @@ async function tryBackend(
         simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"),
         threads: inUse > 1,
         wasmThreads: inUse,
+        fma: wasmMatMulUsesFma(tf.backend()),
         ...(threadsCause !== undefined ? { threadsCause } : {}),
       };
     }

@@ -56,6 +56,7 @@ export {
   type InitBackendOptions,
 } from "./backend.js";
 export { resolveWasmThreads } from "./wasm-threads.js";
+export { wasmFmaAvailable } from "./wasm-matmul.js";
 export { WasmKernelPool, MAX_TASKS as MAX_KERNEL_TASKS, TASK_ARGS as MAX_KERNEL_TASK_ARGS } from "./wasm-kernel-pool.js";
 export { wasmApi, tfjsHeapMemory, type WasmMemory, type WasmModule, type WasmInstance } from "./wasm-api.js";
 export * from "./nn/index.js";

@@ -1,7 +1,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { setFlagsFromString } from "node:v8";
 import { VsdError } from "./errors.js";
-import { SHARED_MEMORY_FMA_WASM, SHARED_MEMORY_WASM } from "./generated/matmul-wasm.js";
+import { PLAIN_MEMORY_FMA_WASM, SHARED_MEMORY_FMA_WASM, SHARED_MEMORY_WASM } from "./generated/matmul-wasm.js";
 import { tfjsHeapMemory, wasmApi, type TfjsWasmModuleLike } from "./wasm-api.js";
 import { MAX_TASKS, WasmKernelPool } from "./wasm-kernel-pool.js";
 import { resolveWasmThreads } from "./wasm-threads.js";
@@ -91,13 +91,14 @@ function poolFor(backend: HeapBackend): WasmKernelPool | null {
   if (cached !== undefined) return cached;
   let pool: WasmKernelPool | null = null;
   try {
-    // Worker threads need the threaded build's shared heap; on the single-
-    // threaded build XNNPACK stays in charge.
+    // Worker threads need the threaded build's shared heap. On one thread the
+    // kernel only pays off with FMA (without, XNNPACK is as fast), so the
+    // single-threaded build keeps XNNPACK unless FMA is on.
     const heap = tfjsHeapMemory(backend.wasm);
     const threads = heap?.shared ? resolveWasmThreads() : 1;
-    if (heap && threads > 1) {
-      const module = new wasmApi.Module(Buffer.from(useFma ? SHARED_MEMORY_FMA_WASM : SHARED_MEMORY_WASM, "base64"));
-      pool = new WasmKernelPool(module, heap.memory, NAMES, threads);
+    if (heap && (threads > 1 || useFma)) {
+      const bin = !heap.shared ? PLAIN_MEMORY_FMA_WASM : useFma ? SHARED_MEMORY_FMA_WASM : SHARED_MEMORY_WASM;
+      pool = new WasmKernelPool(new wasmApi.Module(Buffer.from(bin, "base64")), heap.memory, NAMES, threads);
     }
   } catch {
     pool = null; // no wasm SIMD or threads here: XNNPACK on one thread
@@ -151,7 +152,7 @@ export interface MatMulEpilogue {
 /**
  * C = op(A)·op(B) [+ bias] [relu] for float32 operands with one matrix each
  * (any leading dims of size 1). Returns undefined (caller uses XNNPACK) when
- * the threaded kernel does not apply: one thread, a small product, batches,
+ * the kernel does not apply: one thread without FMA, a small product, batches,
  * non-float32, or a bias that is not a vector of n.
  */
 export function threadedMatMul(

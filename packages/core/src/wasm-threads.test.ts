@@ -49,10 +49,14 @@ describe("multithreaded wasm backend", () => {
     expect(r.json?.["leaked"]).toBe(0);
   });
 
-  it("VSD_WASM_THREADS=1 keeps tfjs's single-threaded build", () => {
+  it("VSD_WASM_THREADS=1 keeps tfjs's single-threaded build, with VSD's FMA matMul on the calling thread", () => {
     const r = runChild("1");
     expect(r.status, r.stderr).toBe(0);
-    expect(r.json).toMatchObject({ backend: "wasm", threads: false, wasmThreads: 1, threadsUsed: 1, maxDiff: 0, matMulThreads: 0, helperTasks: 0 });
+    expect(r.json).toMatchObject({ backend: "wasm", threads: false, wasmThreads: 1, threadsUsed: 1, maxDiff: 0, matMulThreads: 1, helperTasks: 0, fma: true });
+    // The plain build is not used on one thread (XNNPACK instead): same bits.
+    expect(r.json?.["productsVsXnnpack"]).toBe(0);
+    expect(r.json?.["fmaProductsVsXnnpackRel"]).toBeGreaterThan(0);
+    expect(r.json?.["fmaProductsVsXnnpackRel"]).toBeLessThan(1e-5);
   });
 
   it("VSD_WASM_FMA: 0 or 1, anything else a VsdError naming the variable", () => {
