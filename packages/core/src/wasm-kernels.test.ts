@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { Rng } from "./rng.js";
 import { setWasmMatMulOverrideEnabled, transposeBlocked, WASM_KERNEL_OVERRIDES } from "./wasm-kernels.js";
+import { wasmMatMulUsesFma } from "./wasm-matmul.js";
 
 const onWasm = tf.getBackend() === "wasm";
 
@@ -51,13 +52,19 @@ const CASES: MatMulCase[] = [
   { a: [4, 13, 8], b: [4, 13, 5], ta: true, tb: false },
   { a: [1, 6, 4], b: [5, 7, 4], ta: false, tb: true }, // broadcast batch
   { a: [2, 3, 10, 4], b: [2, 3, 10, 6], ta: true, tb: false },
+  // ≥ 2²¹ multiply-adds: VSD's own (FMA) matMul kernel, src/wasm-matmul.ts.
+  { a: [131, 517], b: [517, 77], ta: false, tb: false },
+  { a: [517, 131], b: [77, 517], ta: true, tb: true },
+  { a: [128, 784], b: [512, 784], ta: false, tb: true },
 ];
 
 describe.skipIf(!onWasm)("wasm kernel overrides equal the cpu backend", () => {
   afterEach(() => setWasmMatMulOverrideEnabled(true));
 
-  it("the overrides are registered for wasm", () => {
+  it("the overrides are registered for wasm, and large products run on VSD's FMA matMul", () => {
     for (const name of WASM_KERNEL_OVERRIDES) expect(tf.getKernel(name, "wasm")).toBeDefined();
+    // The suite runs with VSD_WASM_THREADS=1: the calling thread runs the FMA build.
+    expect(wasmMatMulUsesFma(tf.backend())).toBe(true);
   });
 
   it.each(CASES)("BatchMatMul a=$a b=$b transposeA=$ta transposeB=$tb: relative error ≤ 1e-5", async ({ a, b, ta, tb }) => {
