@@ -9,8 +9,9 @@
  * unconditional model, w = 1 the plain conditional model.
  *
  * The random draws follow `NoiseModel.nll` exactly (per-image reconstruction
- * noise, then antithetic λ, then ε per chunk), so at w = 0 and the same Rng
- * state this returns the model's own (unconditional) ELBO — the test checks it.
+ * noise, then one antithetic λ offset per image, then ε per chunk), so at w = 0
+ * and the same Rng state this returns the model's own (unconditional) ELBO — the
+ * test checks it.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import {
@@ -43,7 +44,9 @@ export function guidedElbo(model: NoiseModel, batch: Batch, guidanceScale: numbe
   const x = Float32Array.from(batch.pixels, (k) => encodePixel(k));
   const rows = n * K;
   const chunk = model.config.evalChunk;
-  const u = antitheticTimes(rows, rng.uniform());
+  // Per-image stratified times as in core's estimateVdmElbo: row i·K + j gets (u_i + j/K) mod 1.
+  const u = new Float64Array(rows);
+  for (let i = 0; i < n; i++) u.set(antitheticTimes(K, rng.uniform()), i * K);
   for (let start = 0; start < rows; start += chunk) {
     const m = Math.min(chunk, rows - start);
     const lam = new Float32Array(m);

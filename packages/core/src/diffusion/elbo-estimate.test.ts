@@ -55,7 +55,8 @@ describe("estimateVdmElbo", () => {
       const px = pixels.subarray(i * D, (i + 1) * D);
       total[i] = priorKl(px, -6) + reconstructionNll(px, rng.fillNormal(new Float64Array(D)), 10);
     }
-    const u = antitheticTimes(2 * K, rng.uniform());
+    // Then one offset per image: image i's rows get (u_i + j/K) mod 1.
+    const u = Float64Array.from([...antitheticTimes(K, rng.uniform()), ...antitheticTimes(K, rng.uniform())]);
     expect(seen.map((s) => s.rows)).toEqual([4, 4, 2]);
     const x = encodePixels(pixels);
     for (let c = 0, start = 0; c < seen.length; start += seen[c]!.rows, c++) {
@@ -75,48 +76,100 @@ describe("estimateVdmElbo", () => {
     expect(res.bitsPerDim).toBe((per[0]! + per[1]!) / 2);
   });
 
-  it("averages rows to ½D[softplus(λ₀ + ln s²) − softplus(λ₁ + ln s²)] when rows give the N(0, s²) optimum's ½(λ₀ − λ₁)·D·mse(λ)", () => {
-    // For x ~ N(0, s²) the optimal ε̂ has MSE sigmoid(λ + ln s²) per dim (derived), so with λ
-    // uniform on [λ₁, λ₀] its diffusion term is ½∫mse dλ·D. Rows map u to λ = λ₁ + (λ₀ − λ₁)u.
-    // The antithetic grid spans all n·K rows (image-major), so the mean over images is a
-    // rectangle rule with error O(1/(nK)); each image alone sees only its 1/n of the grid.
-    const s2 = 0.3;
-    const [l1, l0] = [-8, 10];
-    const K = 2000;
-    const dims = 3;
-    const us: number[][] = [[], []];
-    const run = (diffusion: boolean) =>
-      estimateVdmElbo(pixels, new Rng(7), {
-        dims,
+  // For x ~ N(0, s²) the optimal ε̂ has MSE sigmoid(λ + ln s²) per dim (derived), so with λ
+  // uniform on [λ₁, λ₀] its diffusion term is ½∫mse dλ·D. Rows map u to λ = λ₁ + (λ₀ − λ₁)u and
+  // return this integrand f(u) exactly, so all the spread of a per-image value comes from its times.
+  const s2 = 0.3;
+  const [l1, l0] = [-8, 10];
+  const f = (u: number): number => 0.5 * (l0 - l1) * D * sigmoid(l1 + (l0 - l1) * u + Math.log(s2));
+  const exact = 0.5 * D * (softplus(l0 + Math.log(s2)) - softplus(l1 + Math.log(s2)));
+  /** Per-image diffusion term in nats: the estimate minus a zero-diffusion run on the same seed (same prior + reconstruction draws). */
+  const diffusionPerImage = (px: Uint8Array, seed: number, K: number): number[] => {
+    const run = (on: boolean) =>
+      estimateVdmElbo(px, new Rng(seed), {
+        dims: D,
         logSnr0: l0,
         logSnr1: l1,
         samples: K,
         chunk: 512,
-        diffusionNats: ({ rows, u }) =>
-          Float64Array.from({ length: rows }, (_, r) => (diffusion ? 0.5 * (l0 - l1) * dims * sigmoid(l1 + (l0 - l1) * u[r]! + Math.log(s2)) : 0)),
+        diffusionNats: ({ rows, u }) => Float64Array.from({ length: rows }, (_, r) => (on ? f(u[r]!) : 0)),
       });
-    const res = run(true);
-    // Prior + reconstruction come from the same first draws; a zero-diffusion run isolates them.
-    const base = run(false);
-    const exact = 0.5 * dims * (softplus(l0 + Math.log(s2)) - softplus(l1 + Math.log(s2)));
-    const diffusionNats = (res.bitsPerDim - base.bitsPerDim) * dims * Math.LN2;
-    expect(Math.abs(diffusionNats - exact) / exact).toBeLessThan(1e-3); // offset rectangle rule: ≤ |f(1) − f(0)|/(nK) relative to the mean
-    expect(base.bitsPerDim).toBeGreaterThan(0);
-    // Image-major rows: image 0's K times are one contiguous half of the circle [0, 1).
+    const [a, b] = [run(true), run(false)];
+    return [...a.perImage!].map((v, i) => (v - b.perImage![i]!) * D * Math.LN2);
+  };
+
+  it("gives each image K times that cover [0, 1), so each image's diffusion term is a shifted K-point rule of ∫f", () => {
+    // Image i's times are {(u_i + j/K) mod 1} = {(δ_i + j)/K}: one point in each cell [j/K, (j+1)/K).
+    // For monotone f that bounds the error by (f(1) − f(0))/K per image, at any offset.
+    const K = 2000;
+    const per = diffusionPerImage(pixels, 7, K);
+    expect(per.length).toBe(2);
+    for (const v of per) expect(Math.abs(v - exact)).toBeLessThanOrEqual((f(1) - f(0)) / K + 1e-9);
+    expect(Math.abs(per[0]! - per[1]!)).toBeGreaterThan(0); // independent offsets: not the same grid
+    // The times themselves: sorted, every gap (circularly) is 1/K.
+    const us: number[][] = [[], []];
     estimateVdmElbo(pixels, new Rng(7), {
-      dims,
+      dims: D,
       logSnr0: l0,
       logSnr1: l1,
       samples: 4,
-      chunk: 8,
+      chunk: 3,
       diffusionNats: ({ rows, u }) => {
-        for (let r = 0; r < rows; r++) us[Math.floor(r / 4)]!.push(u[r]!);
+        for (let r = 0; r < rows; r++) us[us[0]!.length < 4 ? 0 : 1]!.push(u[r]!);
         return new Float64Array(rows);
       },
     });
-    const u0 = us[0]![0]!;
-    for (const v of us[0]!) expect((v - u0 + 1) % 1).toBeLessThan(0.5);
-    for (const v of us[1]!) expect((v - u0 + 1) % 1).toBeGreaterThanOrEqual(0.5 - 1e-12);
+    for (const t of us) {
+      const sorted = [...t].sort((a, b) => a - b);
+      for (let j = 1; j < 4; j++) expect(sorted[j]! - sorted[j - 1]!).toBeCloseTo(0.25, 12);
+      expect(sorted[0]! + 1 - sorted[3]!).toBeCloseTo(0.25, 12);
+    }
+    expect(us[0]![0]).not.toBe(us[1]![0]);
+  });
+
+  it("per image: unbiased, and its variance over seeds is the stratified (f(1) − f(0))²/(12K²), far below the old image-major grid's", () => {
+    // 8 images × K = 8 rows, 200 seeds. References:
+    // - Var_single = Var f(U) (one uniform time per image), by a 10⁵-point midpoint rule: ≈ 141.7.
+    // - A randomly shifted K-point rule has error ≈ (f(1) − f(0))(½ − δ)/K with δ ~ U[0, 1)
+    //   (Euler–Maclaurin; f′ ≈ 0 at both ends here), so variance ≈ (f(1) − f(0))²/(12K²) ≈ 0.949.
+    // - The old scheme, reimplemented here: times (u₀ + r/(nK)) mod 1 over all n·K rows, image-major,
+    //   so image i's K times sit in one 1/n-wide slice and it averages f over that slice only.
+    const n = 8;
+    const K = 8;
+    const seeds = 200;
+    const px = Uint8Array.from({ length: n * D }, (_, k) => (k * 37) % 256);
+    const grid = 100_000;
+    let m2 = 0;
+    for (let k = 0; k < grid; k++) m2 += f((k + 0.5) / grid) ** 2 / grid;
+    const varSingle = m2 - exact * exact;
+    const stratified = ((f(1) - f(0)) ** 2) / (12 * K * K);
+    const fresh: number[] = [];
+    const old: number[] = [];
+    for (let s = 0; s < seeds; s++) {
+      fresh.push(...diffusionPerImage(px, 1000 + s, K));
+      const t = antitheticTimes(n * K, new Rng(5000 + s).uniform());
+      for (let i = 0; i < n; i++) {
+        let acc = 0;
+        for (let j = 0; j < K; j++) acc += f(t[i * K + j]!) / K;
+        old.push(acc);
+      }
+    }
+    const meanVar = (v: number[]): [number, number] => {
+      const mu = v.reduce((a, b) => a + b, 0) / v.length;
+      return [mu, v.reduce((a, b) => a + (b - mu) ** 2, 0) / (v.length - 1)];
+    };
+    const [muNew, varNew] = meanVar(fresh);
+    const [, varOld] = meanVar(old);
+    expect(varSingle).toBeGreaterThan(140);
+    expect(varSingle).toBeLessThan(143);
+    // Measured: varNew ≈ 0.94, varOld ≈ 124 (≈ 0.88·Var_single).
+    expect(Math.abs(varNew / stratified - 1)).toBeLessThan(0.15);
+    expect(varNew).toBeLessThan(varSingle / (K * K));
+    expect(varOld).toBeGreaterThan(varSingle / 2);
+    expect(varNew * 50).toBeLessThan(varOld);
+    // Unbiased: the mean over 1600 independent per-image values is within 4 standard errors of ∫f
+    // (≈ 0.1 nats); offsets without the random shift would be off by ≈ (f(1) − f(0))/(2K) ≈ 1.7.
+    expect(Math.abs(muNew - exact)).toBeLessThan(4 * Math.sqrt(varNew / fresh.length));
   });
 
   it("rejects bad sizes, a reversed λ range and a wrong number of row estimates", () => {

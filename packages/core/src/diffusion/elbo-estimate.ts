@@ -12,7 +12,7 @@ export interface ElboDiffusionRows {
   readonly x: Float32Array;
   /** Standard normal ε `[m, D]`. */
   readonly eps: Float32Array;
-  /** One antithetic uniform u ∈ [0, 1) per row; the model maps it to its t or λ. */
+  /** One uniform u ∈ [0, 1) per row, stratified within each image; the model maps it to its t or λ. */
   readonly u: Float64Array;
 }
 
@@ -37,9 +37,14 @@ export interface VdmElboOptions {
 /**
  * Monte-Carlo VDM ELBO of 8-bit images in bits/dim [VDM Eq. 17; REFERENCES §1.15]:
  * per image L_prior(λ₁) + L_recon(λ₀) (one decoder-noise draw) + the mean of K
- * diffusion-term estimates, whose times are antithetic over all n·K rows
- * (`antitheticTimes`) [VDM App. I.1]. Random draws, in order: D normals per
- * image for the decoder, one uniform for the times, then m·D normals per chunk.
+ * diffusion-term estimates. The K times are stratified per image,
+ * u_{i,j} = (u_i + j/K) mod 1 (`antitheticTimes(K, u_i)`) with an independent
+ * offset u_i per image [VDM App. I.1; `google-research/vdm` `model_vdm.py::VDM.__call__`,
+ * t = mod(t0 + arange(B)/B, 1) over a batch]: each image's rows cover all of [0, 1),
+ * so its estimate has the variance of a randomly shifted K-point rule (O(1/K²) for a
+ * smooth integrand) rather than of one sample, and images stay independent.
+ * Random draws, in order: D normals per image for the decoder (image order), then
+ * one uniform offset per image (image order), then m·D normals per chunk.
  * `pixels` holds n images of `dims` values, row-major.
  */
 export function estimateVdmElbo(pixels: Uint8Array, rng: Rng, options: VdmElboOptions): NllResult {
@@ -59,7 +64,9 @@ export function estimateVdmElbo(pixels: Uint8Array, rng: Rng, options: VdmElboOp
   }
   const x = encodePixels(pixels);
   const rows = n * K;
-  const u = antitheticTimes(rows, rng.uniform());
+  // Row r = i·K + j of image i gets u = (u_i + j/K) mod 1.
+  const u = new Float64Array(rows);
+  for (let i = 0; i < n; i++) u.set(antitheticTimes(K, rng.uniform()), i * K);
   for (let start = 0; start < rows; start += chunk) {
     const m = Math.min(chunk, rows - start);
     const eps = rng.fillNormal(new Float32Array(m * D)) as Float32Array;
