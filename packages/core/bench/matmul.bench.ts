@@ -17,9 +17,9 @@
  *   VSD_BENCH_PARTS=matmul|mlp   run one part only
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { spawnSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { initBackend } from "../src/backend.js";
+import { median, printBenchTable, runPythonPeer } from "../src/bench/index.js";
 import { AdamW } from "../src/nn/adamw.js";
 import { mlp } from "../src/nn/mlp.js";
 import { ParamStore } from "../src/nn/param-store.js";
@@ -33,11 +33,6 @@ const THREADS = wasmThreadsInUse();
 /** `VSD_BENCH_PARTS=matmul` or `=mlp` runs one part only. */
 const parts = (process.env["VSD_BENCH_PARTS"] ?? "matmul,mlp").split(",");
 const rng = new Rng(0);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** CPU time of this process (user + system) in ms. */
 function cpuMs(): number {
@@ -116,7 +111,7 @@ for (const c of parts.includes("matmul") ? cases : []) {
 }
 const flags = `simd ${info.simd ? "on" : "off"}, 1 thread`;
 if (parts.includes("matmul")) console.log(`\n## wasm matMul: transposed vs plain (backend ${info.name}, ${flags}; CPU ms, best of 15 runs on fresh inputs)\n`);
-if (parts.includes("matmul")) printTable(["shape m×k×n", "variant", "plain ms", "stock ms", "stock ratio", "override ms", "override ratio (target ≤ 1.5)"], rows);
+if (parts.includes("matmul")) printBenchTable(["shape m×k×n", "variant", "plain ms", "stock ms", "stock ratio", "override ms", "override ratio (target ≤ 1.5)"], rows);
 
 // ---- 2. MLP training step: wasm vs PyTorch ----------------------------------------------
 const DIMS = [785, 512, 512, 784];
@@ -184,16 +179,7 @@ print(json.dumps({"ms": statistics.median(ts), "best": min(ts), "cpu": statistic
 `;
 
 type TorchResult = { ms: number; best: number; cpu: number; version: string; threads: number };
-function torchStep(threads: number): TorchResult | { error: string } {
-  const r = spawnSync("/usr/bin/python3", ["-c", TORCH_SCRIPT, String(threads)], { encoding: "utf8", timeout: 300_000 });
-  if (r.error) return { error: r.error.message };
-  if (r.status !== 0) return { error: (r.stderr.trim().split("\n").at(-1) ?? "").slice(0, 200) };
-  try {
-    return JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as TorchResult;
-  } catch {
-    return { error: `unparseable output: ${r.stdout.slice(0, 200)}` };
-  }
-}
+const torchStep = (threads: number) => runPythonPeer<TorchResult>(TORCH_SCRIPT, [String(threads)], { timeoutMs: 300_000 });
 
 if (!parts.includes("mlp")) process.exit(0);
 setWasmThreadsForBench(1);
@@ -213,14 +199,14 @@ const fastStep = threads > 1 && matMulThreads > 1 && fmaAvailable ? tfjsStep(tru
 const torch = torchStep(2);
 const torch1 = torchStep(1);
 console.log(`\n## MLP training step ${DIMS.join("→")}, batch ${BATCH}, Adam, MSE (${STEPS} timed steps after ${WARMUP} warm-up)\n`);
-const t = "ms" in torch ? torch : undefined;
-const t1 = "ms" in torch1 ? torch1 : undefined;
+const t = torch.ok ? torch.value : undefined;
+const t1 = torch1.ok ? torch1.value : undefined;
 const ratio = (x: number, y: number | undefined) => (y ? fmt(x / y) : "n/a");
 const torchRow = (r: TorchResult | undefined, label: string): string[] =>
   r
     ? [`${label}: PyTorch ${r.version}, ${r.threads} thread${r.threads > 1 ? "s" : ""}`, fmt(r.ms, 1), fmt(r.best, 1), fmt(r.cpu, 1), ratio(r.best, t?.best), ratio(r.ms, t?.ms), ratio(r.cpu, t1?.cpu)]
     : [`${label}: PyTorch`, "skipped", "skipped", "skipped", "n/a", "n/a", "n/a"];
-printTable(
+printBenchTable(
   ["implementation", "wall ms/step (median)", "wall ms/step (best)", "CPU ms/step", "best ÷ PyTorch 2 threads best (target ≤ 2)", "median ÷ PyTorch 2 threads median", "CPU ÷ PyTorch 1 thread"],
   [
     ["tfjs wasm, stock kernels, element-wise Adam, 1 thread", fmt(stockStep.msPerStep, 1), fmt(stockStep.best, 1), fmt(stockStep.cpu, 1), ratio(stockStep.best, t?.best), ratio(stockStep.msPerStep, t?.ms), ratio(stockStep.cpu, t1?.cpu)],
@@ -244,12 +230,4 @@ console.log(
     "\nOn a busy machine every threaded figure suffers (a parallel step waits for its slowest thread): compare medians and" +
     "\nbests over several runs, or 1-thread CPU times.",
 );
-if ("error" in torch) console.log(`\nPyTorch rows skipped: /usr/bin/python3 could not run torch (${torch.error}).`);
-
-function printTable(header: string[], body: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-  for (const r of body) console.log(line(r));
-}
+if (!torch.ok) console.log(`\nPyTorch rows skipped: ${torch.error}.`);

@@ -14,11 +14,11 @@
  *    skipped with a note when torch cannot be imported.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initBackend } from "../src/backend.js";
+import { median, printBenchTable, runPythonPeer } from "../src/bench/index.js";
 import { makeBatch } from "../src/dataset.js";
 import { syntheticStationary } from "../src/data/synthetic-field.js";
 import { createTinyModel } from "../src/reference/tiny-model.js";
@@ -39,8 +39,7 @@ interface Timing {
 }
 
 function summarise(ts: number[]): Timing {
-  const sorted = [...ts].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)]!, best: sorted[0]! };
+  return { median: median(ts), best: Math.min(...ts) };
 }
 
 function bareLoop(): Timing {
@@ -110,28 +109,17 @@ for i in range(${STEPS}):
 print(json.dumps({"ms": statistics.median(ts), "best": min(ts), "version": torch.__version__}))
 `;
 
-function torchStep(): { ms: number; best: number; version: string } | { error: string } {
-  const r = spawnSync("/usr/bin/python3", ["-c", TORCH_SCRIPT], { encoding: "utf8", timeout: 300_000 });
-  if (r.error) return { error: r.error.message };
-  if (r.status !== 0) return { error: (r.stderr.trim().split("\n").at(-1) ?? "").slice(0, 200) };
-  try {
-    return JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as { ms: number; best: number; version: string };
-  } catch {
-    return { error: `unparseable output: ${r.stdout.slice(0, 200)}` };
-  }
-}
-
 const dir = mkdtempSync(join(tmpdir(), "vsd-bench-train-"));
 const before = tf.memory().numTensors;
 const bare = bareLoop();
 const plain = await loop();
 const withCheckpoints = await loop(dir);
 rmSync(dir, { recursive: true, force: true });
-const torch = torchStep();
+const torch = runPythonPeer<{ ms: number; best: number; version: string }>(TORCH_SCRIPT, [], { timeoutMs: 300_000 });
 const leaked = tf.memory().numTensors - before;
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
-const t = "ms" in torch ? torch : undefined;
+const t = torch.ok ? torch.value : undefined;
 console.log(
   `\n## Training loop: tiny model on 28×28×1, batch ${BATCH}, hidden ${HIDDEN} (backend ${info.name}; ${STEPS} steps after warm-up; ms/step)\n`,
 );
@@ -143,7 +131,7 @@ const row = (label: string, x: Timing): string[] => [
   t ? fmt(x.median / t.ms, 2) : "n/a",
   t ? fmt(x.best / t.best, 2) : "n/a",
 ];
-printTable(
+printBenchTable(
   ["loop", "median", "best", "median vs bare loop", "median vs PyTorch", "best vs PyTorch"],
   [
     row("bare loop (makeBatch + trainStep)", bare),
@@ -152,13 +140,5 @@ printTable(
     [t ? `PyTorch ${t.version} (same model and step, 2 threads)` : "PyTorch", t ? fmt(t.ms) : "skipped", t ? fmt(t.best) : "skipped", "n/a", t ? "1.00" : "n/a", t ? "1.00" : "n/a"],
   ],
 );
-if ("error" in torch) console.log(`\nPyTorch column skipped: /usr/bin/python3 could not run torch (${torch.error}).`);
+if (!torch.ok) console.log(`\nPyTorch column skipped: ${torch.error}.`);
 console.log(`\nTensors left over after all runs: ${leaked}.`);
-
-function printTable(header: string[], body: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-  for (const r of body) console.log(line(r));
-}

@@ -11,9 +11,9 @@
  *    throughput, vs the same step in PyTorch (2 threads) when torch imports.
  * Times are the minimum over repetitions (least disturbed on a shared machine).
  */
-import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, Rng } from "@vsd/core";
+import { printBenchTable, runPythonPeer } from "@vsd/core/bench";
 import { residualQuantize } from "../src/residual-quantize.js";
 import { RqTokenizer } from "../src/rq-tokenizer.js";
 
@@ -29,13 +29,11 @@ const minTime = (fn: () => void, reps: number): number => {
   }
   return best;
 };
-const python = (code: string): string | undefined => {
-  const r = spawnSync("/usr/bin/python3", ["-c", code], { encoding: "utf8", timeout: 600_000 });
-  if (r.status !== 0) {
-    console.error(`python peer skipped: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`);
-    return undefined;
-  }
-  return r.stdout.trim();
+/** The peer's JSON result, or undefined (with a note on stderr) when python or the import fails. */
+const python = <T>(code: string): T | undefined => {
+  const r = runPythonPeer<T>(code);
+  if (!r.ok) console.error(`python peer skipped: ${r.error}`);
+  return r.ok ? r.value : undefined;
 };
 
 // ---- 1. residualQuantize vs numpy -------------------------------------------------------
@@ -49,7 +47,7 @@ for (const c of rqCases) {
   const cb = rng.fillNormal(new Float32Array(c.k * c.dim), 0, 0.5) as Float32Array;
   const books = Array.from({ length: c.depth }, () => cb);
   const js = minTime(() => void residualQuantize(lat, c.dim, books), 3);
-  const np = python(`
+  const np = python<number>(`
 import numpy as np, time
 rng = np.random.default_rng(0)
 z = rng.standard_normal((${c.n}, ${c.dim})).astype(np.float32)
@@ -66,10 +64,10 @@ for _ in range(5):
     t = time.perf_counter(); rq(); best = min(best, time.perf_counter() - t)
 print(best * 1000)`);
   const label = `n=${c.n} dim=${c.dim} K=${c.k} D=${c.depth}`;
-  rqRows.push([label, js.toFixed(1), np ? Number(np).toFixed(1) : "skipped", np ? (js / Number(np)).toFixed(2) : "-"]);
+  rqRows.push([label, js.toFixed(1), np !== undefined ? np.toFixed(1) : "skipped", np !== undefined ? (js / np).toFixed(2) : "-"]);
 }
 console.log(`\nresidualQuantize (ms, min of reps) — backend-independent JS vs numpy`);
-console.table(rqRows.map(([c, a, b, r]) => ({ case: c, "JS ms": a, "numpy ms": b, "JS/numpy": r })));
+printBenchTable(["case", "JS ms", "numpy ms", "JS/numpy"], rqRows);
 
 // ---- 2. tokenizer training step and encoding throughput --------------------------------
 const batch = 32;
@@ -85,8 +83,8 @@ const stepMs = minTime(() => void tok.trainStep(xb), 5);
 const encMs = minTime(() => void tok.encode(xe), 5);
 tf.dispose([xb, xe]);
 tok.dispose();
-const torch = python(`
-import torch, time
+const torch = python<[number, number]>(`
+import json, torch, time
 torch.set_num_threads(2); torch.manual_seed(0)
 B, P, pd, dim, H, D, K = ${batch}, 49, 16, ${opts.latentDim}, ${opts.hidden}, ${opts.depth}, ${opts.codebookSize}
 mlp = lambda a, b: torch.nn.Sequential(torch.nn.Linear(a, H), torch.nn.GELU(approximate="tanh"), torch.nn.Linear(H, H), torch.nn.GELU(approximate="tanh"), torch.nn.Linear(H, b))
@@ -115,16 +113,19 @@ def best(f, reps=5):
     for _ in range(reps):
         t = time.perf_counter(); f(); b = min(b, time.perf_counter() - t)
     return b * 1000
-print(best(step), best(lambda: encode(${encBatch})))`);
-const [tStep, tEnc] = torch ? torch.split(/\s+/).map(Number) : [Number.NaN, Number.NaN];
+print(json.dumps([best(step), best(lambda: encode(${encBatch}))]))`);
+const [tStep, tEnc] = torch ?? [Number.NaN, Number.NaN];
 console.log(`\nRqTokenizer (28×28, p=4, D=8, K=64, hidden 128), backend ${info.name} (simd ${info.simd ? "on" : "off"}, threads ${info.threads ? "on" : "off"})`);
-const row = (what: string, ms: number, peer: number, n: number) => ({
+const row = (what: string, ms: number, peer: number, n: number) => [
   what,
-  "VSD ms": ms.toFixed(1),
-  "VSD images/s": ((n / ms) * 1000).toFixed(0),
-  "torch ms": Number.isFinite(peer) ? peer.toFixed(1) : "skipped",
-  "torch images/s": Number.isFinite(peer) ? ((n / peer) * 1000).toFixed(0) : "-",
-  "VSD/torch time": Number.isFinite(peer) ? (ms / peer).toFixed(2) : "-",
-});
-console.table([row(`train step, batch ${batch}`, stepMs, tStep!, batch), row(`encode, batch ${encBatch}`, encMs, tEnc!, encBatch)]);
+  ms.toFixed(1),
+  ((n / ms) * 1000).toFixed(0),
+  Number.isFinite(peer) ? peer.toFixed(1) : "skipped",
+  Number.isFinite(peer) ? ((n / peer) * 1000).toFixed(0) : "-",
+  Number.isFinite(peer) ? (ms / peer).toFixed(2) : "-",
+];
+printBenchTable(
+  ["what", "VSD ms", "VSD images/s", "torch ms", "torch images/s", "VSD/torch time"],
+  [row(`train step, batch ${batch}`, stepMs, tStep, batch), row(`encode, batch ${encBatch}`, encMs, tEnc, encBatch)],
+);
 console.log("torch peer: same MLP sizes, RQ by cdist/argmin, straight-through, 8 partial decodes, AdamW; no EMA/k-means bookkeeping.");

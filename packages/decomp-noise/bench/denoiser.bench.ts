@@ -10,9 +10,9 @@
  * via /usr/bin/python3 with torch.set_num_threads(2), measured in the same run
  * (skipped with a note when torch cannot be imported).
  */
-import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng, initBackend } from "@vsd/core";
+import { fixed, median, printBenchTable, runPythonPeer } from "@vsd/core/bench";
 import { NoiseModel } from "../src/index.js";
 
 const info = await initBackend({ log: false });
@@ -25,8 +25,6 @@ const WARMUP = 3;
 const SAMPLES = 64;
 const SAMPLE_STEPS = 50;
 const D = H * H;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const shape = { height: H, width: H, channels: 1 };
 const model = new NoiseModel({ shape, seed: 0, width: HIDDEN, depth: DEPTH, fourierExponents: [7, 8] });
@@ -53,11 +51,8 @@ const flops = model.flopsPerStep(BATCH);
 model.dispose();
 
 const TORCH = String.raw`
-import json, math, time, statistics, sys
-try:
-    import torch
-except Exception as e:
-    print(json.dumps({"error": repr(e)})); sys.exit(0)
+import json, math, time, statistics
+import torch
 torch.set_num_threads(2)
 torch.manual_seed(0)
 D, HID, DEPTH, B, E = ${D}, ${HIDDEN}, ${DEPTH}, ${BATCH}, 64
@@ -110,35 +105,27 @@ with torch.no_grad():
 print(json.dumps({"msPerStep": statistics.median(ts), "sampleMs": sample_ms, "torch": torch.__version__}))
 `;
 
-let peer: { msPerStep?: number; sampleMs?: number; torch?: string; error?: string } = {};
-const py = spawnSync("/usr/bin/python3", ["-c", TORCH], { encoding: "utf8", timeout: 600_000 });
-try {
-  peer = JSON.parse(py.stdout.trim().split("\n").at(-1) ?? "{}");
-} catch {
-  peer = { error: (py.stderr || py.error?.message || "no output").slice(0, 300) };
-}
+const peerRun = runPythonPeer<{ msPerStep: number; sampleMs: number; torch: string }>(TORCH);
+const peer = peerRun.ok ? peerRun.value : undefined;
 
-const fmt = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(d));
 const rows: string[][] = [
   [
     `train step (batch ${BATCH})`,
-    `${fmt(msPerStep)} ms (${fmt((BATCH * 1000) / msPerStep)} img/s, ${fmt((flops / msPerStep) * 1e-6, 2)} GFLOP/s)`,
-    peer.msPerStep !== undefined ? `${fmt(peer.msPerStep)} ms` : "—",
-    peer.msPerStep !== undefined ? fmt(msPerStep / peer.msPerStep, 2) : "—",
+    `${fixed(msPerStep)} ms (${fixed((BATCH * 1000) / msPerStep)} img/s, ${fixed((flops / msPerStep) * 1e-6, 2)} GFLOP/s)`,
+    peer ? `${fixed(peer.msPerStep)} ms` : "—",
+    peer ? fixed(msPerStep / peer.msPerStep, 2) : "—",
   ],
   [
     `sample ${SAMPLES} images (DDIM, ${SAMPLE_STEPS} steps)`,
-    `${fmt(sampleMs)} ms (${fmt((SAMPLES * 1000) / sampleMs)} img/s)`,
-    peer.sampleMs !== undefined ? `${fmt(peer.sampleMs)} ms (${fmt((SAMPLES * 1000) / peer.sampleMs)} img/s)` : "—",
-    peer.sampleMs !== undefined ? fmt(sampleMs / peer.sampleMs, 2) : "—",
+    `${fixed(sampleMs)} ms (${fixed((SAMPLES * 1000) / sampleMs)} img/s)`,
+    peer ? `${fixed(peer.sampleMs)} ms (${fixed((SAMPLES * 1000) / peer.sampleMs)} img/s)` : "—",
+    peer ? fixed(sampleMs / peer.sampleMs, 2) : "—",
   ],
 ];
 console.log(
   `\n## @vsd/decomp-noise: MLP denoiser 28×28×1, ${DEPTH}×${HIDDEN} SiLU, Fourier features n = 7, 8, ${params} params ` +
-    `(backend ${info.name}; peer PyTorch ${peer.torch ?? "n/a"}, 2 threads)\n`,
+    `(backend ${info.name}; peer PyTorch ${peer?.torch ?? "n/a"}, 2 threads)\n`,
 );
-console.log("| case | VSD (tfjs) | PyTorch | ratio VSD/PyTorch |");
-console.log("|---|---|---|---|");
-for (const row of rows) console.log(`| ${row.join(" | ")} |`);
-if (peer.error) console.log(`\nPyTorch peer skipped: ${peer.error}`);
+printBenchTable(["case", "VSD (tfjs)", "PyTorch", "ratio VSD/PyTorch"], rows);
+if (!peerRun.ok) console.log(`\nPyTorch peer skipped: ${peerRun.error}`);
 console.log(`\nFLOPs/step ${(flops / 1e9).toFixed(3)} G (matMuls, 3× forward).`);

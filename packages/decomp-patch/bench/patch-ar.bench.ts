@@ -9,9 +9,9 @@
  * torch.set_num_threads(2), measured in the same run (skipped with a note when
  * torch cannot be imported).
  */
-import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng, initBackend } from "@vsd/core";
+import { fixed, median, printBenchTable, runPythonPeer } from "@vsd/core/bench";
 import { PatchArModel } from "../src/index.js";
 
 const info = await initBackend({ log: false });
@@ -26,8 +26,6 @@ const BATCH = 32;
 const STEPS = 15;
 const WARMUP = 3;
 const SAMPLES = 16;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface TfjsResult {
   msPerStep: number;
@@ -73,11 +71,8 @@ const r = await tfjsBench();
 const sampleMs = r.sampleMs;
 
 const TORCH = String.raw`
-import json, math, time, statistics, sys
-try:
-    import torch
-except Exception as e:
-    print(json.dumps({"error": repr(e)})); sys.exit(0)
+import json, math, time, statistics
+import torch
 torch.set_num_threads(2)
 torch.manual_seed(0)
 H, W, P, DIM, LAYERS, HEADS, MIX, B = ${H}, ${W}, ${P}, ${DIM}, ${LAYERS}, ${HEADS}, ${MIX}, ${BATCH}
@@ -146,35 +141,27 @@ with torch.no_grad():
 print(json.dumps({"msPerStep": statistics.median(ts), "sampleMs": sample_ms, "torch": torch.__version__}))
 `;
 
-let peer: { msPerStep?: number; sampleMs?: number; torch?: string; error?: string } = {};
-const py = spawnSync("/usr/bin/python3", ["-c", TORCH], { encoding: "utf8", timeout: 600_000 });
-try {
-  peer = JSON.parse(py.stdout.trim().split("\n").at(-1) ?? "{}");
-} catch {
-  peer = { error: (py.stderr || py.error?.message || "no output").slice(0, 300) };
-}
+const peerRun = runPythonPeer<{ msPerStep: number; sampleMs: number; torch: string }>(TORCH);
+const peer = peerRun.ok ? peerRun.value : undefined;
 
-const fmt = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(d));
 const rows: string[][] = [
   [
     `train step (batch ${BATCH})`,
-    `${fmt(r.msPerStep)} ms (${fmt((BATCH * 1000) / r.msPerStep)} img/s, ${fmt((r.flops / r.msPerStep) * 1e-6, 2)} GFLOP/s)`,
-    peer.msPerStep !== undefined ? `${fmt(peer.msPerStep)} ms` : "—",
-    peer.msPerStep !== undefined ? fmt(r.msPerStep / peer.msPerStep, 2) : "—",
+    `${fixed(r.msPerStep)} ms (${fixed((BATCH * 1000) / r.msPerStep)} img/s, ${fixed((r.flops / r.msPerStep) * 1e-6, 2)} GFLOP/s)`,
+    peer ? `${fixed(peer.msPerStep)} ms` : "—",
+    peer ? fixed(r.msPerStep / peer.msPerStep, 2) : "—",
   ],
   [
     `sample ${SAMPLES} images (49 sequential steps)`,
-    `${fmt(sampleMs)} ms (${fmt((SAMPLES * 1000) / sampleMs)} img/s)`,
-    peer.sampleMs !== undefined ? `${fmt(peer.sampleMs)} ms` : "—",
-    peer.sampleMs !== undefined ? fmt(sampleMs / peer.sampleMs, 2) : "—",
+    `${fixed(sampleMs)} ms (${fixed((SAMPLES * 1000) / sampleMs)} img/s)`,
+    peer ? `${fixed(peer.sampleMs)} ms` : "—",
+    peer ? fixed(sampleMs / peer.sampleMs, 2) : "—",
   ],
 ];
 console.log(
   `\n## @vsd/decomp-patch: PatchArModel 28×28×1, 4×4 patches, dim ${DIM}, ${LAYERS} layers, ${r.params} params ` +
-    `(backend ${info.name}; peer PyTorch ${peer.torch ?? "n/a"}, 2 threads)\n`,
+    `(backend ${info.name}; peer PyTorch ${peer?.torch ?? "n/a"}, 2 threads)\n`,
 );
-console.log("| case | VSD (tfjs) | PyTorch | ratio VSD/PyTorch |");
-console.log("|---|---|---|---|");
-for (const row of rows) console.log(`| ${row.join(" | ")} |`);
-if (peer.error) console.log(`\nPyTorch peer skipped: ${peer.error}`);
+printBenchTable(["case", "VSD (tfjs)", "PyTorch", "ratio VSD/PyTorch"], rows);
+if (!peerRun.ok) console.log(`\nPyTorch peer skipped: ${peerRun.error}`);
 console.log(`\nlast training loss ${r.loss.toFixed(3)} nats/dim; FLOPs/step ${(r.flops / 1e9).toFixed(3)} G (matMuls, 3× forward).`);

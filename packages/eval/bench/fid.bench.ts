@@ -14,10 +14,10 @@
  * 2. Symmetric eigensolvers at EIG_BENCH_D: ours with and without vectors, ml-matrix (JAMA port),
  *    numpy eigh/eigvalsh.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fixed, printBenchTable, runPythonPeer } from "@vsd/core/bench";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { hashFeatures } from "../scripts/hash-features.js";
 import { frechetDistanceDetailed } from "../src/fid/frechet-distance.js";
@@ -91,11 +91,9 @@ interface PyResult {
   scipy: string;
   numpy: string;
 }
-let pyRes: PyResult | undefined;
-let pyNote = "";
-const r = spawnSync("/usr/bin/python3", ["-W", "ignore", "-c", py, String(n), String(d), String(eigD), dir], { encoding: "utf8" });
-if (r.status === 0) pyRes = JSON.parse(r.stdout.trim().split("\n").pop()!) as PyResult;
-else pyNote = `numpy/scipy rows skipped: ${(r.stderr || r.error?.message || "python3 failed").split("\n").slice(-2).join(" ")}`;
+// The whole peer (numpy + scipy sqrtm) took about 8 s at n = 5000, d = 2048 on 2 shared CPUs; an hour leaves room for large FID_BENCH_N/D.
+const peer = runPythonPeer<PyResult>(py, [String(n), String(d), String(eigD), dir], { pythonArgs: ["-W", "ignore"], timeoutMs: 3_600_000 });
+const pyRes = peer.ok ? peer.value : undefined;
 
 const sec = (from: number) => (performance.now() - from) / 1000;
 const cpuSec = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6; // includes helper threads
@@ -164,21 +162,24 @@ for (const v of nu) if (v > 0) check += Math.sqrt(v);
 k.dispose();
 
 // ---- report --------------------------------------------------------------------------------
-const fmt = (x: number) => (Number.isNaN(x) ? "–" : x.toFixed(2));
+const fmt = (x: number) => fixed(x, 2, "–");
 const pyTotal = pyRes ? pyRes.stats + pyRes.distance : Number.NaN;
 const ratio = (x: number) => (pyRes && !Number.isNaN(x) ? (x / pyTotal).toFixed(3) : "n/a");
 type Timed = ReturnType<typeof timeFid>;
-const row = (name: string, r: Timed) =>
-  console.log(`| ${name} | ${fmt(r.stats)} | ${fmt(r.distance)} | ${fmt(r.stats + r.distance)} | ${r.det.value.toFixed(6)} | ${ratio(r.stats + r.distance)} |`);
-console.log(`\nFID from features: n = ${n} per side, d = ${d}; ${cpus().length} CPUs shared with other work; load average (1/5/15 min) at start ${loadStart}`);
-console.log("| implementation | statistics (μ, Σ) | Fréchet distance | total (s) | FID | total / scipy total |");
-console.log("|---|---|---|---|---|---|");
-row(`@vsd/eval fid(), default route "cholesky", ${threads} thread${threads > 1 ? "s" : ""}`, main);
-if (single) row('@vsd/eval fid(), default route "cholesky", 1 thread', single);
-if (eigh) row(`@vsd/eval fid(), method "eigh", ${threads} thread${threads > 1 ? "s" : ""}`, eigh);
+const row = (name: string, r: Timed) => [name, fmt(r.stats), fmt(r.distance), fmt(r.stats + r.distance), r.det.value.toFixed(6), ratio(r.stats + r.distance)];
+const plural = threads > 1 ? "s" : "";
+const fidRows = [row(`@vsd/eval fid(), default route "cholesky", ${threads} thread${plural}`, main)];
+if (single) fidRows.push(row('@vsd/eval fid(), default route "cholesky", 1 thread', single));
+if (eigh) fidRows.push(row(`@vsd/eval fid(), method "eigh", ${threads} thread${plural}`, eigh));
 if (pyRes) {
-  console.log(`| pytorch-fid path: np.cov + scipy ${pyRes.scipy} sqrtm | ${fmt(pyRes.stats)} | ${fmt(pyRes.distance)} | ${fmt(pyTotal)} | ${pyRes.fid.toFixed(6)} | 1.000 |`);
-  console.log(`| (reference) np.cov + LAPACK Cholesky + eigvalsh, numpy ${pyRes.numpy} | ${fmt(pyRes.stats)} | ${fmt(pyRes.sym)} | ${fmt(pyRes.stats + pyRes.sym)} | ${pyRes.fidSym.toFixed(6)} | ${ratio(pyRes.stats + pyRes.sym)} |`);
+  fidRows.push(
+    [`pytorch-fid path: np.cov + scipy ${pyRes.scipy} sqrtm`, fmt(pyRes.stats), fmt(pyRes.distance), fmt(pyTotal), pyRes.fid.toFixed(6), "1.000"],
+    [`(reference) np.cov + LAPACK Cholesky + eigvalsh, numpy ${pyRes.numpy}`, fmt(pyRes.stats), fmt(pyRes.sym), fmt(pyRes.stats + pyRes.sym), pyRes.fidSym.toFixed(6), ratio(pyRes.stats + pyRes.sym)],
+  );
+}
+console.log(`\nFID from features: n = ${n} per side, d = ${d}; ${cpus().length} CPUs shared with other work; load average (1/5/15 min) at start ${loadStart}`);
+printBenchTable(["implementation", "statistics (μ, Σ)", "Fréchet distance", "total (s)", "FID", "total / scipy total"], fidRows);
+if (pyRes) {
   const verdict = (r: Timed) => {
     const speed = pyTotal / (r.stats + r.distance);
     return speed >= 1 ? `${speed.toFixed(2)}× faster` : `${(1 / speed).toFixed(2)}× slower`;
@@ -187,15 +188,18 @@ if (pyRes) {
   console.log(`Distance step alone: scipy sqrtm ${fmt(pyRes.distance)} s vs ${fmt(main.distance)} s (${(pyRes.distance / main.distance).toFixed(2)}×); statistics: ${fmt(main.stats)} s vs ${fmt(pyRes.stats)} s.`);
   console.log(`Relative difference to scipy's FID: default ${(Math.abs(chol.value - pyRes.fid) / pyRes.fid).toExponential(2)}${eigh ? `, eigh ${(Math.abs(eigh.det.value - pyRes.fid) / pyRes.fid).toExponential(2)}` : ""}.`);
   console.log(`CPU seconds (all threads): @vsd/eval default ${fmt(main.cpu)}${single ? ` (1 thread: ${fmt(single.cpu)})` : ""}, scipy path ${fmt(pyRes.cpu)}, LAPACK reference ${fmt(pyRes.cpuSym)}.`);
-} else console.log(pyNote);
+} else if (!peer.ok) console.log(`numpy/scipy rows skipped: ${peer.error}`);
 
 console.log(`\n@vsd/eval default route by stage, ${threads} thread(s) (a separate run of the distance from the same statistics; s)`);
-console.log("| stage | time |");
-console.log("|---|---|");
-console.log(`| statistics of A (mean, centred rank-256 updates of Σ) | ${fmt(statsA)} |`);
-console.log(`| statistics of B | ${fmt(statsB)} |`);
-for (const [name, s] of stages) console.log(`| ${name} | ${fmt(s)} |`);
-console.log(`| distance, sum of stages | ${fmt(stages.reduce((a, [, s]) => a + s, 0))} |`);
+printBenchTable(
+  ["stage", "time"],
+  [
+    ["statistics of A (mean, centred rank-256 updates of Σ)", fmt(statsA)],
+    ["statistics of B", fmt(statsB)],
+    ...stages.map(([name, s]) => [name, fmt(s)]),
+    ["distance, sum of stages", fmt(stages.reduce((a, [, s]) => a + s, 0))],
+  ],
+);
 console.log(`(stage-run tr√ = ${check.toFixed(6)}, end-to-end ${chol.traceSqrtProduct.toFixed(6)}; load average now ${load()})`);
 
 // ---- 2. eigensolvers --------------------------------------------------------------------------
@@ -219,10 +223,10 @@ for (let i = 0; i < eigD; i++) {
   maxDiffValues = Math.max(maxDiffValues, Math.abs(oursValues[i]! - ours.values[i]!));
 }
 console.log(`\nSymmetric eigensolvers, d = ${eigD} (s)`);
-console.log("| implementation | with vectors | eigenvalues only |");
-console.log("|---|---|---|");
-console.log(`| @vsd/eval symmetricEigen (tred2/tql2, SIMD dot/axpy/rotations) / symmetricEigenvalues (blocked, SIMD) | ${fmt(oursS)} | ${oursValuesS.toFixed(3)} |`);
-console.log(`| ml-matrix EigenvalueDecomposition (JAMA port) | ${fmt(mlS)} | – |`);
-if (pyRes) console.log(`| numpy.linalg.eigh / eigvalsh (LAPACK) | ${fmt(pyRes.eigh)} | ${pyRes.eigvalsh.toFixed(3)} |`);
+printBenchTable(["implementation", "with vectors", "eigenvalues only"], [
+  ["@vsd/eval symmetricEigen (tred2/tql2, SIMD dot/axpy/rotations) / symmetricEigenvalues (blocked, SIMD)", fmt(oursS), oursValuesS.toFixed(3)],
+  ["ml-matrix EigenvalueDecomposition (JAMA port)", fmt(mlS), "–"],
+  ...(pyRes ? [["numpy.linalg.eigh / eigvalsh (LAPACK)", fmt(pyRes.eigh), pyRes.eigvalsh.toFixed(3)]] : []),
+]);
 console.log(`max |Δ eigenvalue|: ml-matrix vs ours ${maxDiff.toExponential(2)}, our two routes ${maxDiffValues.toExponential(2)}`);
 rmSync(dir, { recursive: true, force: true });
