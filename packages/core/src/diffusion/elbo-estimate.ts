@@ -12,8 +12,10 @@ export interface ElboDiffusionRows {
   readonly x: Float32Array;
   /** Standard normal ε `[m, D]`. */
   readonly eps: Float32Array;
-  /** One uniform u ∈ [0, 1) per row, stratified within each image; the model maps it to its t or λ. */
+  /** One uniform u ∈ [0, 1) per row, stratified within each image and across the batch; the model maps it to its t or λ. */
   readonly u: Float64Array;
+  /** The image index of each row. */
+  readonly image: Int32Array;
 }
 
 export interface VdmElboOptions {
@@ -37,14 +39,19 @@ export interface VdmElboOptions {
 /**
  * Monte-Carlo VDM ELBO of 8-bit images in bits/dim [VDM Eq. 17; REFERENCES §1.15]:
  * per image L_prior(λ₁) + L_recon(λ₀) (one decoder-noise draw) + the mean of K
- * diffusion-term estimates. The K times are stratified per image,
- * u_{i,j} = (u_i + j/K) mod 1 (`antitheticTimes(K, u_i)`) with an independent
- * offset u_i per image [VDM App. I.1; `google-research/vdm` `model_vdm.py::VDM.__call__`,
- * t = mod(t0 + arange(B)/B, 1) over a batch]: each image's rows cover all of [0, 1),
- * so its estimate has the variance of a randomly shifted K-point rule (O(1/K²) for a
- * smooth integrand) rather than of one sample, and images stay independent.
+ * diffusion-term estimates. The times form one randomly shifted grid of n·K
+ * points [VDM App. I.1 antithetic sampling; `google-research/vdm`
+ * `model_vdm.py::VDM.__call__`, t = mod(t0 + arange(B)/B, 1) over a batch],
+ * t_r = (u + r/(nK)) mod 1, dealt to the images in turn: image i gets
+ * r = i, i + n, i + 2n, …, i.e. u_{i,j} = (u + i/(nK) + j/K) mod 1. So each
+ * image's K times are 1/K apart and cover [0, 1) (its estimate has the variance of a
+ * shifted K-point rule, O(1/K²) for a smooth integrand, not of one sample),
+ * and all n·K times together stratify the batch mean as one nK-point rule.
+ * (Dealing the grid out image by image in blocks instead would put each image's
+ * times in one 1/n-wide slice; independent offsets per image would lose the
+ * batch-level strata, which matter most at K = 1.)
  * Random draws, in order: D normals per image for the decoder (image order), then
- * one uniform offset per image (image order), then m·D normals per chunk.
+ * one uniform offset u, then m·D normals per chunk.
  * `pixels` holds n images of `dims` values, row-major.
  */
 export function estimateVdmElbo(pixels: Uint8Array, rng: Rng, options: VdmElboOptions): NllResult {
@@ -64,18 +71,17 @@ export function estimateVdmElbo(pixels: Uint8Array, rng: Rng, options: VdmElboOp
   }
   const x = encodePixels(pixels);
   const rows = n * K;
-  // Row r = i·K + j of image i gets u = (u_i + j/K) mod 1.
+  // Row i·K + j (image i, sample j) gets grid point i + j·n of (u + r/(nK)) mod 1.
+  const grid = antitheticTimes(rows, rng.uniform());
   const u = new Float64Array(rows);
-  for (let i = 0; i < n; i++) u.set(antitheticTimes(K, rng.uniform()), i * K);
+  for (let i = 0; i < n; i++) for (let j = 0; j < K; j++) u[i * K + j] = grid[i + j * n]!;
   for (let start = 0; start < rows; start += chunk) {
     const m = Math.min(chunk, rows - start);
     const eps = rng.fillNormal(new Float32Array(m * D)) as Float32Array;
-    const v = options.diffusionNats({ rows: m, x: repeatRows(x, D, K, start, m), eps, u: u.subarray(start, start + m) });
+    const image = Int32Array.from({ length: m }, (_, r) => Math.floor((start + r) / K));
+    const v = options.diffusionNats({ rows: m, x: repeatRows(x, D, K, start, m), eps, u: u.subarray(start, start + m), image });
     if (v.length !== m) throw new VsdError("INVALID_SHAPE", `estimateVdmElbo: diffusionNats gave ${v.length} values for ${m} rows.`);
-    for (let r = 0; r < m; r++) {
-      const img = Math.floor((start + r) / K);
-      total[img] = total[img]! + v[r]! / K;
-    }
+    for (let r = 0; r < m; r++) total[image[r]!] = total[image[r]!]! + v[r]! / K;
   }
   const perImage = new Float64Array(n);
   let sum = 0;
