@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import { VsdError } from "@vsd/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { extractInBatches } from "./feature-extractor.js";
 import { loadGraphModelExtractor } from "./graph-model-extractor.js";
@@ -110,5 +111,12 @@ describe("loadGraphModelExtractor", () => {
     for (let j = 0; j < 4; j++) expect(f[j]!).toBeCloseTo(expected[j]!, 5);
     expect(tf.memory().numTensors).toBe(before);
     ex.dispose?.();
+  });
+
+  it("rejects an inputSize that is not two positive integers before loading (VsdError INVALID_ARGUMENT)", async () => {
+    const path = writeTinyGraphModel(dir);
+    for (const inputSize of [[0, 16], [16, 2.5]] as const) {
+      await expect(loadGraphModelExtractor(path, { inputSize })).rejects.toSatisfy((e: unknown) => VsdError.isInstance(e) && e.code === "INVALID_ARGUMENT");
+    }
   });
 });

@@ -1,24 +1,13 @@
-import { basename, dirname } from "node:path";
 import { type GraphModel, loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "@tensorflow/tfjs-core";
 import { VsdError } from "@vsd/core";
 import type { FeatureExtractor } from "./feature-extractor.js";
-import { describePreprocessing, type InputRange, prepareImages } from "./image-preprocessing.js";
+import { prepareImages } from "./image-preprocessing.js";
 import { localModelFiles } from "./local-model-files.js";
+import { checkInputSize, type ModelExtractorOptions, modelFeatureExtractor, resolveModelExtractorOptions } from "./model-extractor.js";
 
-/** Options of {@link loadGraphModelExtractor}. */
-export interface GraphModelExtractorOptions {
-  /** Cache/report id. @default `graph:<directory name>` */
-  readonly id?: string;
-  /** [height, width] the network takes. @default [299, 299] (Inception-v3 / FID) */
-  readonly inputSize?: readonly [number, number];
-  /**
-   * Range the network expects. Images arrive in [−1, 1]; "[-1,1]" passes them on
-   * (pytorch-fid feeds 2x − 1 of [0, 1] RGB, i.e. [−1, 1]), "[0,1]" maps to x/2 + ½,
-   * "[0,255]" to 127.5(x + 1).
-   * @default "[-1,1]"
-   */
-  readonly inputRange?: InputRange;
+/** Options of {@link loadGraphModelExtractor} (id, inputSize, inputRange: see {@link ModelExtractorOptions}). */
+export interface GraphModelExtractorOptions extends ModelExtractorOptions {
   /** Output node to read (e.g. the pool3 node). @default the model's first output */
   readonly outputNode?: string;
 }
@@ -37,9 +26,8 @@ export async function loadGraphModelExtractor(
   modelJsonPath: string,
   options: GraphModelExtractorOptions = {},
 ): Promise<FeatureExtractor & { model: GraphModel }> {
-  const [h, w] = options.inputSize ?? [299, 299];
-  const range = options.inputRange ?? "[-1,1]";
-  const id = options.id ?? `graph:${basename(dirname(modelJsonPath))}`;
+  const [h, w] = checkInputSize(options.inputSize ?? [299, 299], "Graph extractor");
+  const { id, range } = resolveModelExtractorOptions("graph", modelJsonPath, options);
   const model = await loadGraphModel(localModelFiles(modelJsonPath, "graph"));
   const outputNode = options.outputNode ?? model.outputNodes[0];
   if (outputNode === undefined) throw new VsdError("CORRUPT_FILE", `Graph model ${modelJsonPath} has no outputs.`);
@@ -49,26 +37,5 @@ export async function loadGraphModelExtractor(
       const out = model.execute(prepareImages(images, h, w, range, "Graph extractor"), outputNode) as tf.Tensor;
       return tf.reshape(out, [images.shape[0], -1]);
     });
-  const probe = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
-  const dimTensor = run(probe);
-  const dim = dimTensor.shape[1];
-  probe.dispose();
-  dimTensor.dispose();
-
-  return {
-    id,
-    dim,
-    inputShape: [h, w, 3],
-    preprocessing: describePreprocessing(h, w, range),
-    model,
-    extract(images) {
-      const f = run(images);
-      try {
-        return f.dataSync() as Float32Array;
-      } finally {
-        f.dispose();
-      }
-    },
-    dispose: () => model.dispose(),
-  };
+  return modelFeatureExtractor(run, { id, h, w, range, model, dispose: () => model.dispose() });
 }

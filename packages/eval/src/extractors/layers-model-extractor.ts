@@ -1,22 +1,16 @@
-import { basename, dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { type LayersModel, loadLayersModel, model as functionalModel, type SymbolicTensor } from "@tensorflow/tfjs-layers";
 import { VsdError } from "@vsd/core";
 import type { FeatureExtractor } from "./feature-extractor.js";
-import { describePreprocessing, type InputRange, prepareImages } from "./image-preprocessing.js";
+import { prepareImages } from "./image-preprocessing.js";
 import { localModelFiles } from "./local-model-files.js";
+import { checkInputSize, type ModelExtractorOptions, modelFeatureExtractor, resolveModelExtractorOptions } from "./model-extractor.js";
 
-/** Options of {@link loadLayersModelExtractor}. */
-export interface LayersModelExtractorOptions {
-  /** Cache/report id. @default `layers:<directory name>` */
-  readonly id?: string;
-  /**
-   * [height, width] the network takes; images are resized to it.
-   * @default the model's own input size when it declares one, else [299, 299] (Inception-v3 / FID)
-   */
-  readonly inputSize?: readonly [number, number];
-  /** Range the network expects (see {@link prepareImages}). @default "[-1,1]" */
-  readonly inputRange?: InputRange;
+/**
+ * Options of {@link loadLayersModelExtractor} (id, inputRange: see {@link ModelExtractorOptions});
+ * `inputSize` defaults to the model's own input size when it declares one, else [299, 299].
+ */
+export interface LayersModelExtractorOptions extends ModelExtractorOptions {
   /**
    * Name of the layer whose output is the feature vector (e.g. "avg_pool" of a
    * Keras InceptionV3 for the 2048-d pool features). @default the model's first output
@@ -41,8 +35,7 @@ export async function loadLayersModelExtractor(
   modelJsonPath: string,
   options: LayersModelExtractorOptions = {},
 ): Promise<FeatureExtractor & { model: LayersModel }> {
-  const range = options.inputRange ?? "[-1,1]";
-  const id = options.id ?? `layers:${basename(dirname(modelJsonPath))}`;
+  const { id, range } = resolveModelExtractorOptions("layers", modelJsonPath, options);
   let model: LayersModel;
   try {
     model = await loadLayersModel(localModelFiles(modelJsonPath, "layers"));
@@ -58,29 +51,7 @@ export async function loadLayersModelExtractor(
         const first = Array.isArray(out) ? out[0]! : out;
         return tf.reshape(first, [images.shape[0], -1]);
       });
-    const probe = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
-    const dimTensor = run(probe);
-    const dim = dimTensor.shape[1];
-    probe.dispose();
-    dimTensor.dispose();
-    return {
-      id,
-      dim,
-      inputShape: [h, w, 3],
-      preprocessing: describePreprocessing(h, w, range),
-      model,
-      extract(images) {
-        const f = run(images);
-        try {
-          return f.dataSync() as Float32Array;
-        } finally {
-          f.dispose();
-        }
-      },
-      dispose: () => {
-        model.dispose();
-      },
-    };
+    return modelFeatureExtractor(run, { id, h, w, range, model, dispose: () => model.dispose() });
   } catch (e) {
     model.dispose();
     throw e;
@@ -99,10 +70,7 @@ function resolveLayersModel(
     throw new VsdError("INVALID_SHAPE", `Layers model ${path} must take one [n, h, w, 3] image input; it takes ${shapes}.`);
   }
   const fixed = input[1] != null && input[2] != null ? ([input[1], input[2]] as const) : undefined;
-  const [h, w] = options.inputSize ?? fixed ?? [299, 299];
-  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) {
-    throw new VsdError("INVALID_ARGUMENT", `Layers extractor: inputSize must be two positive integers, got [${h}, ${w}].`);
-  }
+  const [h, w] = checkInputSize(options.inputSize ?? fixed ?? [299, 299], "Layers extractor");
   if (fixed && (fixed[0] !== h || fixed[1] !== w)) {
     throw new VsdError("INVALID_SHAPE", `Layers model ${path} takes ${fixed[0]}×${fixed[1]} images; inputSize asks for ${h}×${w}.`);
   }
