@@ -1,13 +1,10 @@
-import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import {
   type Batch,
   type Decomposition,
   type GenerativeModel,
   type ImageDataset,
-  type ImageShape,
   type ModelOptions,
-  type ModelSize,
   type NllResult,
   type PrepareOptions,
   Rng,
@@ -16,23 +13,25 @@ import {
   type Subtask,
   type SubtaskPairs,
   VsdError,
-  imageDims,
 } from "@vsd/core";
-import { DepthPrior, type DepthPriorForm } from "./depth-prior.js";
+import { DepthPrior } from "./depth-prior.js";
 import { RqTokenizer, type RqTokenizerOptions } from "./rq-tokenizer.js";
+import {
+  type CodeDecompositionSettings,
+  CodePriorModel,
+  checkPairsInput,
+  fittedTokenizer,
+  priorSettings,
+  type ResolvedCodeDecompositionOptions,
+  resolveCodeDecompositionOptions,
+  subtaskLossRecord,
+} from "./shared/code-model.js";
 
-export interface DepthDecompositionOptions {
+/** Options of {@link DepthDecomposition}; `prepareSteps`, `batchSize`, `priorForm`: see {@link CodeDecompositionSettings}. */
+export interface DepthDecompositionOptions extends CodeDecompositionSettings {
   /** Options of the RQ tokenizer fitted by `prepare` (`depth` sets the number of subtasks). */
   readonly tokenizer?: RqTokenizerOptions;
-  /** Training steps of the tokenizer in `prepare` when the caller gives no bound. @default 200 */
-  readonly prepareSteps?: number;
-  /** Images per tokenizer training batch. @default 32 */
-  readonly batchSize?: number;
-  /** Prior form of `createModel` unless `ModelOptions.priorForm` says otherwise. @default "shared" */
-  readonly priorForm?: DepthPriorForm;
 }
-
-const SIZE_WIDTH: Record<Exclude<ModelSize, number>, number> = { XS: 32, S: 64, M: 128, L: 256, XL: 512 };
 
 /**
  * Depth decomposition (VSD Q2/Q3): an RQ tokenizer turns each latent position
@@ -45,20 +44,12 @@ export class DepthDecomposition implements Decomposition {
   readonly specificationVersion = "v1" as const;
   readonly id = "depth";
   readonly description = "Residual-quantization depth (RQ-VAE): subtask d predicts the d-th code of each latent position.";
-  readonly options: Required<Omit<DepthDecompositionOptions, "tokenizer">> & { tokenizer: RqTokenizerOptions };
+  readonly options: ResolvedCodeDecompositionOptions<RqTokenizerOptions>;
   private tokenizerInstance: RqTokenizer | undefined;
   private readonly list: Subtask[];
 
   constructor(options: DepthDecompositionOptions = {}) {
-    this.options = {
-      tokenizer: options.tokenizer ?? {},
-      prepareSteps: options.prepareSteps ?? 200,
-      batchSize: options.batchSize ?? 32,
-      priorForm: options.priorForm ?? "shared",
-    };
-    if (!(Number.isInteger(this.options.prepareSteps) && this.options.prepareSteps >= 0)) {
-      throw new VsdError("INVALID_ARGUMENT", `depthDecomposition: prepareSteps must be an integer ≥ 0, got ${this.options.prepareSteps}.`);
-    }
+    this.options = resolveCodeDecompositionOptions("depthDecomposition", options);
     const D = options.tokenizer?.depth ?? 4;
     if (!(Number.isInteger(D) && D >= 1)) throw new VsdError("INVALID_ARGUMENT", `depthDecomposition: depth must be an integer ≥ 1, got ${D}.`);
     this.list = Array.from({ length: D }, (_, i) => ({ index: i, key: `depth/${i + 1}`, params: { depth: i + 1 } }));
@@ -66,8 +57,7 @@ export class DepthDecomposition implements Decomposition {
 
   /** The fitted tokenizer (after `prepare`). */
   get tokenizer(): RqTokenizer {
-    if (!this.tokenizerInstance) throw new VsdError("INVALID_ARGUMENT", "depthDecomposition: call prepare(data) first; the tokenizer is fitted there.");
-    return this.tokenizerInstance;
+    return fittedTokenizer("depthDecomposition", this.tokenizerInstance);
   }
 
   /** Trains the tokenizer on the train split: seeded from `rng`, `steps` (or `prepareSteps`) steps. */
@@ -93,9 +83,7 @@ export class DepthDecomposition implements Decomposition {
 
   pairs(images: tf.Tensor4D, subtask: Subtask, _rng: Rng): SubtaskPairs {
     const tok = this.tokenizer;
-    if (images.rank !== 4) throw new VsdError("INVALID_SHAPE", `depthDecomposition.pairs: images must be [n, h, w, c], got [${images.shape.join(", ")}].`);
-    const own = this.list[subtask.index];
-    if (!own || own.key !== subtask.key) throw new VsdError("INVALID_ARGUMENT", `depthDecomposition.pairs: ${subtask.key} is not one of this decomposition's subtasks.`);
+    checkPairsInput("depthDecomposition", images, this.list, subtask);
     const d = subtask.index; // codes 0…d−1 are the condition, code d the target
     const { codes } = tok.encode(images);
     const rows = codes.length / tok.depth;
@@ -113,13 +101,7 @@ export class DepthDecomposition implements Decomposition {
    */
   createModel(options: ModelOptions): GenerativeModel {
     const tok = this.tokenizer;
-    if (options.shape.height !== tok.shape.height || options.shape.width !== tok.shape.width || options.shape.channels !== tok.shape.channels) {
-      throw new VsdError("INVALID_SHAPE", "depthDecomposition.createModel: the model shape differs from the data the tokenizer was fitted on.");
-    }
-    const size = options.size ?? "S";
-    const hidden = typeof size === "number" ? Math.max(1, Math.round(64 * size)) : SIZE_WIDTH[size];
-    const form = (options["priorForm"] as DepthPriorForm | undefined) ?? this.options.priorForm;
-    return new DepthModel(tok, new DepthPrior(tok, { form, hidden, seed: options.seed, ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}) }));
+    return new DepthModel(tok, new DepthPrior(tok, priorSettings("depthDecomposition", tok.shape, options, this.options.priorForm)));
   }
 
   dispose(): void {
@@ -137,23 +119,17 @@ export class DepthDecomposition implements Decomposition {
  * codes do not determine the pixels (REFERENCES §3.4). `bound: "exact"` refers
  * to the code likelihood only; `bitsPerCode` gives bits per token as well.
  */
-export class DepthModel implements GenerativeModel {
+export class DepthModel extends CodePriorModel<RqTokenizer, DepthPrior> implements GenerativeModel {
   readonly id: string;
-  readonly shape: ImageShape;
 
-  constructor(
-    readonly tokenizer: RqTokenizer,
-    readonly prior: DepthPrior,
-  ) {
+  constructor(tokenizer: RqTokenizer, prior: DepthPrior) {
+    super(tokenizer, prior);
     this.id = `depth/${prior.options.form}`;
-    this.shape = tokenizer.shape;
   }
 
   trainStep(batch: Batch, _rng: Rng): StepStats {
     const { loss, perDepth } = this.prior.trainStep(batch.images);
-    const subtaskLosses: Record<string, number> = {};
-    perDepth.forEach((v, d) => (subtaskLosses[`depth/${d + 1}`] = v));
-    return { loss, subtaskLosses };
+    return { loss, subtaskLosses: subtaskLossRecord("depth", perDepth) };
   }
 
   /** Mean NLL (nats) of the subtask's code per latent position: "per dim of the target" is per code here. */
@@ -168,39 +144,11 @@ export class DepthModel implements GenerativeModel {
 
   async nll(batch: Batch, _rng: Rng): Promise<NllResult & { bitsPerCode: number; likelihoodOf: "codes" }> {
     const { n, codes } = this.tokenizer.encode(batch.images);
-    const { perImage } = this.prior.codeNll(codes, n);
-    const dims = imageDims(this.shape);
-    const perImageBits = perImage.map((v) => v / Math.LN2 / dims);
-    const mean = perImageBits.reduce((a, b) => a + b, 0) / n;
-    return { bitsPerDim: mean, bound: "exact", perImage: perImageBits, bitsPerCode: (mean * dims) / (this.tokenizer.positions * this.tokenizer.depth), likelihoodOf: "codes" };
+    return this.codeNllResult(this.prior.codeNll(codes, n).perImage, this.tokenizer.positions * this.tokenizer.depth);
   }
 
   async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<tf.Tensor4D> {
     const codes = this.prior.sampleCodes(n, rng, options.temperature ?? 1);
     return this.tokenizer.decodeLatents(this.tokenizer.partialLatents(codes, this.tokenizer.depth), n);
-  }
-
-  async save(dir: string): Promise<void> {
-    await this.tokenizer.save(join(dir, "tokenizer"));
-    await this.prior.save(join(dir, "prior"));
-  }
-
-  async load(dir: string): Promise<void> {
-    await this.tokenizer.load(join(dir, "tokenizer"));
-    await this.prior.load(join(dir, "prior"));
-  }
-
-  /** Trainable parameters of the prior (the tokenizer is frozen here). */
-  numParams(): number {
-    return this.prior.numParams();
-  }
-
-  /** Prior training FLOPs plus the tokenizer's encoder forward pass. */
-  flopsPerStep(batchSize: number): number {
-    return this.prior.flopsPerStep(batchSize) + this.tokenizer.encodeFlops(batchSize);
-  }
-
-  dispose(): void {
-    this.prior.dispose();
   }
 }

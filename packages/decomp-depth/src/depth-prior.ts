@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { AdamW, type Mlp, ParamStore, Rng, TRAIN_FLOPS_FACTOR, VsdError, loadModelState, mlp, saveModelState } from "@vsd/core";
+import { AdamW, type Mlp, ParamStore, Rng, TRAIN_FLOPS_FACTOR, VsdError, saveModelState } from "@vsd/core";
 import type { RqTokenizer } from "./rq-tokenizer.js";
+import { categoricalNll, loadPriorState, priorNets, sampleCategorical } from "./shared/prior-parts.js";
 
 /**
  * "shared": one network for every depth, told the depth by an embedding
@@ -55,10 +56,7 @@ export class DepthPrior {
     this.store = new ParamStore(new Rng(o.seed).derive("depth-prior"));
     const inDim = this.featureDim();
     const dims = [inDim, o.hidden, o.hidden, K];
-    this.nets =
-      o.form === "shared"
-        ? [mlp(this.store, "prior", dims, { activation: "gelu" })]
-        : Array.from({ length: D }, (_, d) => mlp(this.store, `prior/depth${d}`, dims, { activation: "gelu" }));
+    this.nets = priorNets(this.store, o.form, dims, D, "depth");
     this.optimizer = new AdamW(this.store.variables, { learningRate: o.learningRate });
   }
 
@@ -107,15 +105,7 @@ export class DepthPrior {
     for (let t = 0; t < P; t++) {
       for (let d = 0; d < D; d++) {
         const probs = this.conditionalProbabilities(codes, n, t, d, temperature);
-        for (let i = 0; i < n; i++) {
-          let u = rng.uniform();
-          let k = 0;
-          for (; k < K - 1; k++) {
-            u -= probs[i * K + k]!;
-            if (u < 0) break;
-          }
-          codes[(i * P + t) * D + d] = k;
-        }
+        for (let i = 0; i < n; i++) codes[(i * P + t) * D + d] = sampleCategorical(probs, i * K, K, rng);
       }
     }
     return codes;
@@ -137,8 +127,7 @@ export class DepthPrior {
   }
 
   async load(dir: string): Promise<void> {
-    const meta = (await loadModelState(dir, { params: this.store, optimizer: this.optimizer })) as { kind?: string } | undefined;
-    if (meta?.kind !== "vsd-depth-prior") throw new VsdError("CHECKPOINT_MISMATCH", `${dir} does not hold a depth prior.`);
+    await loadPriorState(dir, { params: this.store, optimizer: this.optimizer }, "vsd-depth-prior", "depth prior");
   }
 
   dispose(): void {
@@ -215,9 +204,7 @@ export class DepthPrior {
         feats.set(this.features(codes, n, d), a * rows * F);
         for (let r = 0; r < rows; r++) labels[a * rows + r] = codes[r * D + d]!;
       });
-      const logits = net.apply(tf.tensor2d(feats, [depths.length * rows, F]));
-      const onehot = tf.oneHot(tf.tensor1d(labels, "int32"), K);
-      parts.push(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), 1)) as tf.Tensor1D);
+      parts.push(categoricalNll(net.apply(tf.tensor2d(feats, [depths.length * rows, F])), labels, K));
     };
     if (this.options.form === "shared") run(Array.from({ length: D }, (_, d) => d), this.nets[0]!);
     else for (let d = 0; d < D; d++) run([d], this.nets[d]!);

@@ -89,6 +89,32 @@ export function restartDeadCodes(
   return restarted;
 }
 
+/** Re-seeds `state` in place from a freshly set `codebook` and its `counts` (e.g. after a k-means init). */
+export function resetEmaState(state: EmaCodebookState, codebook: Float32Array, counts?: Float64Array): void {
+  const fresh = createEmaState(codebook, state.dim, counts);
+  state.counts.set(fresh.counts);
+  state.sums.set(fresh.sums);
+}
+
+/**
+ * One EMA step of each codebook b from the vectors `bins[b]` assigned to it,
+ * then its dead-code restart (in codebook order, one `rng`). Returns the codes restarted.
+ */
+export function emaStepBooks(
+  states: readonly EmaCodebookState[],
+  books: readonly Float32Array[],
+  bins: readonly { vectors: number[]; codes: number[] }[],
+  o: { decay: number; epsilon: number; deadCodeThreshold: number; rng: Rng },
+): number {
+  let restarted = 0;
+  states.forEach((st, b) => {
+    const vectors = Float32Array.from(bins[b]!.vectors);
+    emaUpdate(st, books[b]!, vectors, Int32Array.from(bins[b]!.codes), o.decay, o.epsilon);
+    restarted += restartDeadCodes(st, books[b]!, vectors, o.deadCodeThreshold, o.rng);
+  });
+  return restarted;
+}
+
 /** Codebooks and EMA statistics as JSON-safe arrays, for a tokenizer's checkpoint meta. */
 export interface CodebookCheckpoint {
   readonly codebooks: number[][];

@@ -1,29 +1,19 @@
 import * as tf from "@tensorflow/tfjs-core";
-import {
-  AdamW,
-  type ImageShape,
-  ParamStore,
-  Rng,
-  VsdError,
-  loadModelState,
-  mlp,
-  type Mlp,
-  saveModelState,
-  TRAIN_FLOPS_FACTOR,
-} from "@vsd/core";
+import { AdamW, type ImageShape, type Mlp, ParamStore, Rng, TRAIN_FLOPS_FACTOR, VsdError, loadModelState, saveModelState } from "@vsd/core";
 import { type DepthLossWeighting, depthLossWeights } from "./depth-loss-weights.js";
 import {
   type CodebookCheckpoint,
   codebookCheckpoint,
   createEmaState,
   type EmaCodebookState,
-  emaUpdate,
-  restartDeadCodes,
+  emaStepBooks,
+  resetEmaState,
   restoreCodebookCheckpoint,
 } from "./ema-codebook.js";
 import { kmeans } from "./kmeans.js";
-import { type PatchGrid, patchGrid, patchify, unpatchify } from "./patches.js";
+import { type PatchGrid, patchGrid } from "./patches.js";
 import { residualQuantize } from "./residual-quantize.js";
+import { activeIndices, decodeToImages, encodePatches, fitOnRandomBatches, imagePatches, patchCoder, straightThroughLosses } from "./shared/tokenizer-parts.js";
 
 /** Options of {@link RqTokenizer}; every field has a default (see {@link resolveRqTokenizerOptions}). */
 export interface RqTokenizerOptions {
@@ -172,8 +162,7 @@ export class RqTokenizer {
     this.rng = rng.derive("training");
     this.store = new ParamStore(rng.derive("params"));
     const pd = this.grid.patchDim;
-    this.encoder = mlp(this.store, "encoder", [pd, o.hidden, o.hidden, o.latentDim], { activation: "gelu" });
-    this.decoder = mlp(this.store, "decoder", [o.latentDim, o.hidden, o.hidden, pd], { activation: "gelu" });
+    ({ encoder: this.encoder, decoder: this.decoder } = patchCoder(this.store, pd, o.hidden, o.latentDim));
     const nBooks = o.sharedCodebook ? 1 : o.depth;
     const books: Float32Array[] = [];
     const cbRng = rng.derive("codebook");
@@ -228,8 +217,7 @@ export class RqTokenizer {
 
   /** Encoder output: row-major `[n·positions, latentDim]` latents of `images` (`[n, h, w, c]` in [−1, 1]). */
   encodeLatents(images: tf.Tensor4D): Float32Array {
-    const x = this.patches(images);
-    return tf.tidy(() => this.encoder.apply(tf.tensor2d(x, [x.length / this.grid.patchDim, this.grid.patchDim])).dataSync() as Float32Array);
+    return encodePatches(this.encoder, this.grid, this.patches(images));
   }
 
   /** Residual quantization of the encoder output. */
@@ -264,13 +252,7 @@ export class RqTokenizer {
 
   /** Decodes row-major latents of `n` images (`[n·positions, latentDim]`) to images `[n, h, w, c]`. */
   decodeLatents(latents: Float32Array, n: number): tf.Tensor4D {
-    const rows = n * this.positions;
-    if (latents.length !== rows * this.latentDim) {
-      throw new VsdError("INVALID_SHAPE", `decodeLatents: ${latents.length} values are not ${n} images × ${this.positions} positions × ${this.latentDim}.`);
-    }
-    const patches = tf.tidy(() => this.decoder.apply(tf.tensor2d(latents, [rows, this.latentDim])).dataSync() as Float32Array);
-    const { height, width, channels } = this.shape;
-    return tf.tensor4d(unpatchify(patches, n, this.grid), [n, height, width, channels]);
+    return decodeToImages(this.decoder, this.grid, this.shape, this.latentDim, latents, n);
   }
 
   /** Reconstruction of `images` from the first `upTo` codes of each position. */
@@ -298,8 +280,7 @@ export class RqTokenizer {
         if (this.rng.uniform() < o.quantizeDropout) keep.fill(1 + this.rng.int(D), i * P, (i + 1) * P);
       }
     }
-    const active: number[] = [];
-    for (let d = 0; d < D; d++) if (this.weights[d]! > 0) active.push(d);
+    const active = activeIndices(this.weights);
     let zData: Float32Array = new Float32Array(0);
     let codes: Int32Array = new Int32Array(0);
     const recon = new Float64Array(D).fill(Number.NaN);
@@ -315,23 +296,12 @@ export class RqTokenizer {
         // ẑ^(d) for every depth (rows of depth d stacked), with the dropout prefix.
         const partial = new Float32Array(D * rows * dim);
         for (let d = 0; d < D; d++) partial.set(this.partialLatents(codes, d + 1), d * rows * dim);
-        const A = active.length;
-        const partialActive = A === D ? partial : new Float32Array(A * rows * dim);
-        if (A !== D) active.forEach((d, a) => partialActive.set(partial.subarray(d * rows * dim, (d + 1) * rows * dim), a * rows * dim));
-        const zConst = tf.tensor2d(zData, [rows, dim]);
-        // Straight-through: forward value ẑ^(d), gradient identity to z. Built by
-        // tiling (no tf.gather: its gradient has no wasm kernel).
-        const zqActive = tf.add(tf.tile(z, [A, 1]), tf.sub(tf.tensor2d(partialActive, [A * rows, dim]), tf.tile(zConst, [A, 1]))) as tf.Tensor2D;
-        const zRep = tf.tile(z, [D, 1]);
-        const partialT = tf.tensor2d(partial, [D * rows, dim]);
-        const rec = this.decoder.apply(zqActive);
-        const target = tf.tile(xT, [active.length, 1]);
-        const perDepth = tf.mean(tf.reshape(tf.squaredDifference(rec, target), [active.length, rows * pd]), 1);
-        const perDepthData = perDepth.dataSync();
+        // Straight-through: forward value ẑ^(d), gradient identity to z.
+        const st = straightThroughLosses({ decoder: this.decoder, z, zData, partial, active, weights: this.weights, x: xT });
+        const { zConst, commitment: commit } = st;
+        const perDepthData = st.perActive.dataSync();
         active.forEach((d, a) => (recon[d] = perDepthData[a]!));
-        const w = tf.tensor1d(active.map((d) => this.weights[d]!));
-        let total: tf.Tensor = tf.sum(tf.mul(perDepth, w));
-        const commit = tf.mean(tf.squaredDifference(zRep, partialT));
+        let total: tf.Tensor = st.reconstruction;
         commitment = commit.dataSync()[0]!;
         total = tf.add(total, tf.mul(commit, o.commitmentWeight));
         if (o.codebookUpdate === "gradient") {
@@ -361,26 +331,11 @@ export class RqTokenizer {
 
   /** Trains for `steps` steps on random batches of `pixels` (8-bit `[n, h, w, c]`). */
   fit(pixels: Uint8Array, options: { steps: number; batchSize: number; rng: Rng; onStep?: (s: TokenizerStepStats, i: number) => void }): TokenizerStepStats[] {
-    const dims = this.shape.height * this.shape.width * this.shape.channels;
-    const total = pixels.length / dims;
-    if (!Number.isInteger(total) || total === 0) throw new VsdError("EMPTY_DATASET", "RqTokenizer.fit: no images.");
-    const out: TokenizerStepStats[] = [];
-    for (let s = 0; s < options.steps; s++) {
-      const idx = options.rng.sample(total, Math.min(options.batchSize, total));
-      const batch = new Float32Array(idx.length * dims);
-      idx.forEach((j, i) => {
-        for (let t = 0; t < dims; t++) batch[i * dims + t] = pixels[j * dims + t]! / 127.5 - 1;
-      });
-      const images = tf.tensor4d(batch, [idx.length, this.shape.height, this.shape.width, this.shape.channels]);
-      try {
-        const st = this.trainStep(images);
-        out.push(st);
-        options.onStep?.(st, s);
-      } finally {
-        images.dispose();
-      }
-    }
-    return out;
+    return fitOnRandomBatches("RqTokenizer", this.shape, pixels, options, (images, s) => {
+      const st = this.trainStep(images);
+      options.onStep?.(st, s);
+      return st;
+    });
   }
 
   /** Writes weights, optimiser state, codebooks and EMA state to `dir` (atomically per file). */
@@ -424,11 +379,7 @@ export class RqTokenizer {
   }
 
   private patches(images: tf.Tensor4D): Float32Array {
-    const [n, h, w, c] = images.shape;
-    if (h !== this.shape.height || w !== this.shape.width || c !== this.shape.channels) {
-      throw new VsdError("INVALID_SHAPE", `RqTokenizer expects [n, ${this.shape.height}, ${this.shape.width}, ${this.shape.channels}], got [${images.shape.join(", ")}].`);
-    }
-    return patchify(images.dataSync() as Float32Array, n, this.grid);
+    return imagePatches("RqTokenizer", this.shape, this.grid, images);
   }
 
   /**
@@ -439,16 +390,14 @@ export class RqTokenizer {
   private kmeansInitialise(x: Float32Array): void {
     const o = this.options;
     const rows = x.length / this.grid.patchDim;
-    const z = tf.tidy(() => this.encoder.apply(tf.tensor2d(x, [rows, this.grid.patchDim])).dataSync() as Float32Array);
+    const z = encodePatches(this.encoder, this.grid, x);
     const books = this.uniqueBooks();
     const residual = Float32Array.from(z);
     books.forEach((book, b) => {
       const { centroids, counts } = kmeans(residual, o.latentDim, o.codebookSize, o.kmeansIterations, this.rng.derive(`kmeans/${b}`));
       book.set(centroids);
       if (o.codebookUpdate === "ema") {
-        const st = createEmaState(book, o.latentDim, counts);
-        this.ema[b]!.counts.set(st.counts);
-        this.ema[b]!.sums.set(st.sums);
+        resetEmaState(this.ema[b]!, book, counts);
       } else {
         tf.tidy(() => this.codebookVars[b]!.assign(tf.tensor2d(centroids, [o.codebookSize, o.latentDim])));
       }
@@ -477,14 +426,7 @@ export class RqTokenizer {
         for (let j = 0; j < dim; j++) residual[i * dim + j]! -= cb[k * dim + j]!;
       }
     }
-    let restarted = 0;
-    this.ema.forEach((st, b) => {
-      const vectors = Float32Array.from(perBook[b]!.vectors);
-      const book = this.uniqueBooks()[b]!;
-      emaUpdate(st, book, vectors, Int32Array.from(perBook[b]!.codes), o.emaDecay, o.laplaceEpsilon);
-      restarted += restartDeadCodes(st, book, vectors, o.deadCodeThreshold, this.rng);
-    });
-    return restarted;
+    return emaStepBooks(this.ema, this.uniqueBooks(), perBook, { decay: o.emaDecay, epsilon: o.laplaceEpsilon, deadCodeThreshold: o.deadCodeThreshold, rng: this.rng });
   }
 
   private syncCodebooksFromVariables(): void {

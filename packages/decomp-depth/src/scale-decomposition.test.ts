@@ -21,6 +21,15 @@ describe("ScaleTokenizer", () => {
   });
 });
 
+describe("ScaleDecomposition options", () => {
+  it("rejects prepareSteps that is not an integer ≥ 0 (as the depth decomposition does)", () => {
+    for (const prepareSteps of [-1, 2.5, Number.NaN]) {
+      expect(() => new ScaleDecomposition({ prepareSteps, tokenizer: { scales: [1, 2, 7] } })).toThrow(VsdError);
+    }
+    expect(new ScaleDecomposition({ prepareSteps: 0, tokenizer: { scales: [1, 2, 7] } }).subtasks().length).toBe(3);
+  });
+});
+
 describe("scale decomposition on MNIST (scales 1, 2, 4, 7)", () => {
   const ds = loadMnist({ limit: 200, seed: 2 });
   const dec = new ScaleDecomposition({ tokenizer: { codebookSize: 32, hidden: 32, latentDim: 4, scaleWeighting: "equal" }, batchSize: 16 });

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import {
   AdamW,
@@ -6,9 +5,7 @@ import {
   type Decomposition,
   type GenerativeModel,
   type ImageDataset,
-  type ImageShape,
   type ModelOptions,
-  type ModelSize,
   type Mlp,
   type NllResult,
   ParamStore,
@@ -21,14 +18,22 @@ import {
   TRAIN_FLOPS_FACTOR,
   VsdError,
   defineDecompositionPlugin,
-  imageDims,
-  loadModelState,
-  mlp,
   saveModelState,
 } from "@vsd/core";
 import type { DepthPriorForm } from "./depth-prior.js";
 import { areaDownsample } from "./multi-scale-quantize.js";
 import { ScaleTokenizer, type ScaleTokenizerOptions } from "./scale-tokenizer.js";
+import {
+  type CodeDecompositionSettings,
+  CodePriorModel,
+  checkPairsInput,
+  fittedTokenizer,
+  priorSettings,
+  type ResolvedCodeDecompositionOptions,
+  resolveCodeDecompositionOptions,
+  subtaskLossRecord,
+} from "./shared/code-model.js";
+import { categoricalNll, loadPriorState, priorNets, sampleCategorical } from "./shared/prior-parts.js";
 
 /**
  * A next-scale prior (VAR's factorisation, REFERENCES §2.8): the codes of
@@ -52,7 +57,7 @@ export class ScalePrior {
     const K = tokenizer.scales.length;
     this.store = new ParamStore(new Rng(options.seed ?? 0).derive("scale-prior"));
     const dims = [this.featureDim(), options.hidden ?? 128, options.hidden ?? 128, tokenizer.codebookSize];
-    this.nets = this.form === "shared" ? [mlp(this.store, "prior", dims, { activation: "gelu" })] : Array.from({ length: K }, (_, k) => mlp(this.store, `prior/scale${k}`, dims, { activation: "gelu" }));
+    this.nets = priorNets(this.store, this.form, dims, K, "scale");
     this.optimizer = new AdamW(this.store.variables, { learningRate: options.learningRate ?? 1e-3 });
   }
 
@@ -90,16 +95,7 @@ export class ScalePrior {
     tok.scales.forEach((p, k) => {
       const feats = this.features(codes, n, k);
       const probs = tf.tidy(() => tf.softmax(tf.div(this.nets[this.form === "shared" ? 0 : k]!.apply(tf.tensor2d(feats, [n * p * p, this.featureDim()])), temperature)).dataSync());
-      for (let i = 0; i < n; i++)
-        for (let c = 0; c < p * p; c++) {
-          let u = rng.uniform();
-          let code = 0;
-          for (; code < Kc - 1; code++) {
-            u -= probs[(i * p * p + c) * Kc + code]!;
-            if (u < 0) break;
-          }
-          codes[i * tok.tokens + tok.scaleOffsets[k]! + c] = code;
-        }
+      for (let i = 0; i < n; i++) for (let c = 0; c < p * p; c++) codes[i * tok.tokens + tok.scaleOffsets[k]! + c] = sampleCategorical(probs, (i * p * p + c) * Kc, Kc, rng);
     });
     return codes;
   }
@@ -109,8 +105,7 @@ export class ScalePrior {
   }
 
   async load(dir: string): Promise<void> {
-    const meta = (await loadModelState(dir, { params: this.store, optimizer: this.optimizer })) as { kind?: string } | undefined;
-    if (meta?.kind !== "vsd-scale-prior") throw new VsdError("CHECKPOINT_MISMATCH", `${dir} does not hold a scale prior.`);
+    await loadPriorState(dir, { params: this.store, optimizer: this.optimizer }, "vsd-scale-prior", "scale prior");
   }
 
   dispose(): void {
@@ -156,7 +151,7 @@ export class ScalePrior {
       const labels = new Int32Array(n * p * p);
       for (let i = 0; i < n; i++) for (let c = 0; c < p * p; c++) labels[i * p * p + c] = codes[i * tok.tokens + tok.scaleOffsets[k]! + c]!;
       const logits = this.nets[this.form === "shared" ? 0 : k]!.apply(tf.tensor2d(this.features(codes, n, k), [n * p * p, this.featureDim()]));
-      return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(labels, "int32"), tok.codebookSize)), 1)) as tf.Tensor1D;
+      return categoricalNll(logits, labels, tok.codebookSize);
     });
     return (parts.length === 1 ? parts[0]! : tf.concat(parts, 0)) as tf.Tensor1D;
   }
@@ -178,17 +173,10 @@ export class ScalePrior {
   }
 }
 
-export interface ScaleDecompositionOptions {
+/** Options of {@link ScaleDecomposition}; `prepareSteps`, `batchSize`, `priorForm`: see {@link CodeDecompositionSettings}. */
+export interface ScaleDecompositionOptions extends CodeDecompositionSettings {
   readonly tokenizer?: ScaleTokenizerOptions;
-  /** @default 200 */
-  readonly prepareSteps?: number;
-  /** @default 32 */
-  readonly batchSize?: number;
-  /** @default "shared" */
-  readonly priorForm?: DepthPriorForm;
 }
-
-const SIZE_WIDTH: Record<Exclude<ModelSize, number>, number> = { XS: 32, S: 64, M: 128, L: 256, XL: 512 };
 
 /**
  * Multi-scale (VAR) decomposition: subtask k predicts what scale p_k adds.
@@ -203,16 +191,15 @@ export class ScaleDecomposition implements Decomposition {
   readonly description = "VAR multi-scale residual quantization: subtask k predicts the k-th scale's codes.";
   private tok: ScaleTokenizer | undefined;
   private list: Subtask[];
-  private readonly o: Required<Omit<ScaleDecompositionOptions, "tokenizer">> & { tokenizer: ScaleTokenizerOptions };
+  private readonly o: ResolvedCodeDecompositionOptions<ScaleTokenizerOptions>;
 
   constructor(options: ScaleDecompositionOptions = {}) {
-    this.o = { tokenizer: options.tokenizer ?? {}, prepareSteps: options.prepareSteps ?? 200, batchSize: options.batchSize ?? 32, priorForm: options.priorForm ?? "shared" };
+    this.o = resolveCodeDecompositionOptions("scaleDecomposition", options);
     this.list = this.makeList(options.tokenizer?.scales ?? [1, 2, 4, 7]);
   }
 
   get tokenizer(): ScaleTokenizer {
-    if (!this.tok) throw new VsdError("INVALID_ARGUMENT", "scaleDecomposition: call prepare(data) first; the tokenizer is fitted there.");
-    return this.tok;
+    return fittedTokenizer("scaleDecomposition", this.tok);
   }
 
   async prepare(data: ImageDataset, options: PrepareOptions): Promise<void> {
@@ -230,9 +217,7 @@ export class ScaleDecomposition implements Decomposition {
 
   pairs(images: tf.Tensor4D, subtask: Subtask, _rng: Rng): SubtaskPairs {
     const tok = this.tokenizer;
-    if (images.rank !== 4) throw new VsdError("INVALID_SHAPE", `scaleDecomposition.pairs: images must be [n, h, w, c], got [${images.shape.join(", ")}].`);
-    const own = this.list[subtask.index];
-    if (!own || own.key !== subtask.key) throw new VsdError("INVALID_ARGUMENT", `scaleDecomposition.pairs: ${subtask.key} is not one of this decomposition's subtasks.`);
+    checkPairsInput("scaleDecomposition", images, this.list, subtask);
     const { n, codes } = tok.encode(images);
     const k = subtask.index;
     const rows = n * tok.positions;
@@ -244,13 +229,7 @@ export class ScaleDecomposition implements Decomposition {
 
   createModel(options: ModelOptions): GenerativeModel {
     const tok = this.tokenizer;
-    if (options.shape.height !== tok.shape.height || options.shape.width !== tok.shape.width || options.shape.channels !== tok.shape.channels) {
-      throw new VsdError("INVALID_SHAPE", "scaleDecomposition.createModel: the model shape differs from the data the tokenizer was fitted on.");
-    }
-    const size = options.size ?? "S";
-    const hidden = typeof size === "number" ? Math.max(1, Math.round(64 * size)) : SIZE_WIDTH[size];
-    const form = (options["priorForm"] as DepthPriorForm | undefined) ?? this.o.priorForm;
-    return new ScaleModel(tok, new ScalePrior(tok, { form, hidden, seed: options.seed, ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}) }));
+    return new ScaleModel(tok, new ScalePrior(tok, priorSettings("scaleDecomposition", tok.shape, options, this.o.priorForm)));
   }
 
   dispose(): void {
@@ -264,23 +243,17 @@ export class ScaleDecomposition implements Decomposition {
 }
 
 /** The scale prior over a frozen `ScaleTokenizer`. NLL: exact for the codes, not an image likelihood (see `DepthModel`). */
-export class ScaleModel implements GenerativeModel {
+export class ScaleModel extends CodePriorModel<ScaleTokenizer, ScalePrior> implements GenerativeModel {
   readonly id: string;
-  readonly shape: ImageShape;
 
-  constructor(
-    readonly tokenizer: ScaleTokenizer,
-    readonly prior: ScalePrior,
-  ) {
+  constructor(tokenizer: ScaleTokenizer, prior: ScalePrior) {
+    super(tokenizer, prior);
     this.id = `scale/${prior.form}`;
-    this.shape = tokenizer.shape;
   }
 
   trainStep(batch: Batch, _rng: Rng): StepStats {
     const { loss, perScale } = this.prior.trainStep(batch.images);
-    const subtaskLosses: Record<string, number> = {};
-    perScale.forEach((v, k) => (subtaskLosses[`scale/${k + 1}`] = v));
-    return { loss, subtaskLosses };
+    return { loss, subtaskLosses: subtaskLossRecord("scale", perScale) };
   }
 
   subtaskLoss(images: tf.Tensor4D, subtask: Subtask, _rng: Rng): number {
@@ -292,37 +265,12 @@ export class ScaleModel implements GenerativeModel {
 
   async nll(batch: Batch, _rng: Rng): Promise<NllResult & { bitsPerCode: number; likelihoodOf: "codes" }> {
     const { n, codes } = this.tokenizer.encode(batch.images);
-    const dims = imageDims(this.shape);
-    const perImage = this.prior.codeNll(codes, n).perImage.map((v) => v / Math.LN2 / dims);
-    const mean = perImage.reduce((a, b) => a + b, 0) / n;
-    return { bitsPerDim: mean, bound: "exact", perImage, bitsPerCode: (mean * dims) / this.tokenizer.tokens, likelihoodOf: "codes" };
+    return this.codeNllResult(this.prior.codeNll(codes, n).perImage, this.tokenizer.tokens);
   }
 
   async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<tf.Tensor4D> {
     const codes = this.prior.sampleCodes(n, rng, options.temperature ?? 1);
     return this.tokenizer.decodeLatents(this.tokenizer.partialLatents(codes, n, this.tokenizer.scales.length), n);
-  }
-
-  async save(dir: string): Promise<void> {
-    await this.tokenizer.save(join(dir, "tokenizer"));
-    await this.prior.save(join(dir, "prior"));
-  }
-
-  async load(dir: string): Promise<void> {
-    await this.tokenizer.load(join(dir, "tokenizer"));
-    await this.prior.load(join(dir, "prior"));
-  }
-
-  numParams(): number {
-    return this.prior.numParams();
-  }
-
-  flopsPerStep(batchSize: number): number {
-    return this.prior.flopsPerStep(batchSize) + this.tokenizer.encodeFlops(batchSize);
-  }
-
-  dispose(): void {
-    this.prior.dispose();
   }
 }
 

@@ -1,18 +1,19 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { AdamW, type ImageShape, type Mlp, ParamStore, Rng, TRAIN_FLOPS_FACTOR, VsdError, loadModelState, mlp, saveModelState } from "@vsd/core";
+import { AdamW, type ImageShape, type Mlp, ParamStore, Rng, TRAIN_FLOPS_FACTOR, VsdError, loadModelState, saveModelState } from "@vsd/core";
 import { type DepthLossWeighting, depthLossWeights } from "./depth-loss-weights.js";
 import {
   type CodebookCheckpoint,
   codebookCheckpoint,
   createEmaState,
   type EmaCodebookState,
-  emaUpdate,
-  restartDeadCodes,
+  emaStepBooks,
+  resetEmaState,
   restoreCodebookCheckpoint,
 } from "./ema-codebook.js";
 import { kmeans } from "./kmeans.js";
 import { areaDownsample, multiScaleResidualQuantize, nearestUpsample } from "./multi-scale-quantize.js";
-import { type PatchGrid, patchGrid, patchify, unpatchify } from "./patches.js";
+import { type PatchGrid, patchGrid } from "./patches.js";
+import { activeIndices, decodeToImages, encodePatches, fitOnRandomBatches, imagePatches, patchCoder, straightThroughLosses } from "./shared/tokenizer-parts.js";
 
 export interface ScaleTokenizerOptions {
   /** @default 4 */
@@ -112,8 +113,7 @@ export class ScaleTokenizer {
     this.rng = rng.derive("training");
     this.store = new ParamStore(rng.derive("params"));
     const pd = this.grid.patchDim;
-    this.encoder = mlp(this.store, "encoder", [pd, this.o.hidden, this.o.hidden, this.latentDim], { activation: "gelu" });
-    this.decoder = mlp(this.store, "decoder", [this.latentDim, this.o.hidden, this.o.hidden, pd], { activation: "gelu" });
+    ({ encoder: this.encoder, decoder: this.decoder } = patchCoder(this.store, pd, this.o.hidden, this.latentDim));
     const books = Array.from({ length: this.o.sharedCodebook ? 1 : K }, (_, b) => rng.derive(`codebook/${b}`).fillNormal(new Float32Array(this.codebookSize * this.latentDim)) as Float32Array);
     books.forEach((b) => this.ema.push(createEmaState(b, this.latentDim)));
     this.codebooks = this.scales.map((_, k) => books[this.o.sharedCodebook ? 0 : k]!);
@@ -148,8 +148,7 @@ export class ScaleTokenizer {
   }
 
   encodeLatents(images: tf.Tensor4D): Float32Array {
-    const x = this.patches(images);
-    return tf.tidy(() => this.encoder.apply(tf.tensor2d(x, [x.length / this.grid.patchDim, this.grid.patchDim])).dataSync() as Float32Array);
+    return encodePatches(this.encoder, this.grid, this.patches(images));
   }
 
   encode(images: tf.Tensor4D): ScaleCodes {
@@ -187,10 +186,7 @@ export class ScaleTokenizer {
   }
 
   decodeLatents(latents: Float32Array, n: number): tf.Tensor4D {
-    const rows = n * this.positions;
-    if (latents.length !== rows * this.latentDim) throw new VsdError("INVALID_SHAPE", `decodeLatents: ${latents.length} values are not ${n} × ${this.positions} × ${this.latentDim}.`);
-    const patches = tf.tidy(() => this.decoder.apply(tf.tensor2d(latents, [rows, this.latentDim])).dataSync() as Float32Array);
-    return tf.tensor4d(unpatchify(patches, n, this.grid), [n, this.shape.height, this.shape.width, this.shape.channels]);
+    return decodeToImages(this.decoder, this.grid, this.shape, this.latentDim, latents, n);
   }
 
   /** One step: Σ_k w_k MSE(Dec(f + sg(f̂_{≤k} − f)), x) + β·mean_k MSE(f, sg f̂_{≤k}), then EMA. */
@@ -202,8 +198,7 @@ export class ScaleTokenizer {
     const pd = this.grid.patchDim;
     const x = this.patches(images);
     if (!this.initialised) this.kmeansInitialise(x, n);
-    const active: number[] = [];
-    for (let k = 0; k < K; k++) if (this.weights[k]! > 0) active.push(k);
+    const active = activeIndices(this.weights);
     let zData: Float32Array = new Float32Array(0);
     let codes: Int32Array = new Int32Array(0);
     const xT = tf.tensor2d(x, [rows, pd]);
@@ -215,15 +210,8 @@ export class ScaleTokenizer {
         codes = multiScaleResidualQuantize(zData, n, g, g, dim, this.scales, this.codebooks).codes;
         const partial = new Float32Array(K * rows * dim);
         for (let k = 0; k < K; k++) partial.set(this.partialLatents(codes, n, k + 1), k * rows * dim);
-        const A = active.length;
-        const pa = new Float32Array(A * rows * dim);
-        active.forEach((k, a) => pa.set(partial.subarray(k * rows * dim, (k + 1) * rows * dim), a * rows * dim));
-        const zConst = tf.tensor2d(zData, [rows, dim]);
-        const zq = tf.add(tf.tile(z, [A, 1]), tf.sub(tf.tensor2d(pa, [A * rows, dim]), tf.tile(zConst, [A, 1]))) as tf.Tensor2D;
-        const perScale = tf.mean(tf.reshape(tf.squaredDifference(this.decoder.apply(zq), tf.tile(xT, [A, 1])), [A, rows * pd]), 1);
-        const recon = tf.sum(tf.mul(perScale, tf.tensor1d(active.map((k) => this.weights[k]!))));
-        const commit = tf.mean(tf.squaredDifference(tf.tile(z, [K, 1]), tf.tensor2d(partial, [K * rows, dim])));
-        return tf.add(recon, tf.mul(commit, this.o.commitmentWeight)) as tf.Scalar;
+        const { reconstruction, commitment } = straightThroughLosses({ decoder: this.decoder, z, zData, partial, active, weights: this.weights, x: xT });
+        return tf.add(reconstruction, tf.mul(commitment, this.o.commitmentWeight)) as tf.Scalar;
       });
       return { loss, restarted: this.emaStep(zData, n, codes) };
     } finally {
@@ -232,25 +220,11 @@ export class ScaleTokenizer {
   }
 
   fit(pixels: Uint8Array, options: { steps: number; batchSize: number; rng: Rng; onStep?: (i: number) => void }): number[] {
-    const dims = this.shape.height * this.shape.width * this.shape.channels;
-    const total = pixels.length / dims;
-    if (!Number.isInteger(total) || total === 0) throw new VsdError("EMPTY_DATASET", "ScaleTokenizer.fit: no images.");
-    const losses: number[] = [];
-    for (let s = 0; s < options.steps; s++) {
-      const idx = options.rng.sample(total, Math.min(options.batchSize, total));
-      const batch = new Float32Array(idx.length * dims);
-      idx.forEach((j, i) => {
-        for (let t = 0; t < dims; t++) batch[i * dims + t] = pixels[j * dims + t]! / 127.5 - 1;
-      });
-      const images = tf.tensor4d(batch, [idx.length, this.shape.height, this.shape.width, this.shape.channels]);
-      try {
-        losses.push(this.trainStep(images).loss);
-        options.onStep?.(s);
-      } finally {
-        images.dispose();
-      }
-    }
-    return losses;
+    return fitOnRandomBatches("ScaleTokenizer", this.shape, pixels, options, (images, s) => {
+      const { loss } = this.trainStep(images);
+      options.onStep?.(s);
+      return loss;
+    });
   }
 
   /** Writes weights, optimiser state, codebooks and EMA statistics to `dir` (atomically, via core's model state). */
@@ -289,11 +263,7 @@ export class ScaleTokenizer {
   }
 
   private patches(images: tf.Tensor4D): Float32Array {
-    const [n, h, w, c] = images.shape;
-    if (h !== this.shape.height || w !== this.shape.width || c !== this.shape.channels) {
-      throw new VsdError("INVALID_SHAPE", `ScaleTokenizer expects [n, ${this.shape.height}, ${this.shape.width}, ${this.shape.channels}], got [${images.shape.join(", ")}].`);
-    }
-    return patchify(images.dataSync() as Float32Array, n, this.grid);
+    return imagePatches("ScaleTokenizer", this.shape, this.grid, images);
   }
 
   /** The vectors quantized at each scale (downsampled residuals), grouped per codebook, with their codes. */
@@ -317,20 +287,13 @@ export class ScaleTokenizer {
   }
 
   private emaStep(z: Float32Array, n: number, codes: Int32Array): number {
-    const bins = this.scaleVectors(z, n, codes);
-    let restarted = 0;
-    this.ema.forEach((st, b) => {
-      const vectors = Float32Array.from(bins[b]!.vectors);
-      const book = this.codebooks[this.o.sharedCodebook ? 0 : b]!;
-      emaUpdate(st, book, vectors, Int32Array.from(bins[b]!.codes), this.o.emaDecay, this.o.laplaceEpsilon);
-      restarted += restartDeadCodes(st, book, vectors, this.o.deadCodeThreshold, this.rng);
-    });
-    return restarted;
+    const o = this.o;
+    return emaStepBooks(this.ema, this.uniqueBooks(), this.scaleVectors(z, n, codes), { decay: o.emaDecay, epsilon: o.laplaceEpsilon, deadCodeThreshold: o.deadCodeThreshold, rng: this.rng });
   }
 
   /** k-means per codebook on the first batch's vectors of its scale(s), in scale order. */
   private kmeansInitialise(x: Float32Array, n: number): void {
-    const z = tf.tidy(() => this.encoder.apply(tf.tensor2d(x, [x.length / this.grid.patchDim, this.grid.patchDim])).dataSync() as Float32Array);
+    const z = encodePatches(this.encoder, this.grid, x);
     const g = this.grid.rows;
     const dim = this.latentDim;
     const nBooks = this.ema.length;
@@ -342,9 +305,7 @@ export class ScaleTokenizer {
       const { centroids, counts } = kmeans(data, dim, this.codebookSize, 10, this.rng.derive(`kmeans/${b}`));
       const book = this.codebooks[this.o.sharedCodebook ? 0 : b]!;
       book.set(centroids);
-      const st = createEmaState(book, dim, counts);
-      this.ema[b]!.counts.set(st.counts);
-      this.ema[b]!.sums.set(st.sums);
+      resetEmaState(this.ema[b]!, book, counts);
     }
     this.initialised = true;
   }
