@@ -4,6 +4,7 @@ import { Rng, VsdError } from "@vsd/core";
 import { gaussianW2, momentErrors, moments2d, sampleGaussian2d, type Gaussian2d } from "./gaussian-2d.js";
 import { populationSdsb } from "./gaussian-ipf.js";
 import { noiseScales } from "./noise-scale.js";
+import { bridgeMarginal, bridgeStep, cumulativeVariance } from "./reference-bridge.js";
 import { SimplifiedDsb, cosineLr, resolveSdsbOptions } from "./sdsb.js";
 
 /** Prior N(0, I) → target N(μ, Σ) with correlated, unequal variances. */
@@ -39,17 +40,109 @@ describe("S-DSB building blocks", () => {
     expect(gaussianW2({ mean: [0, 0], cov: [4, 0, 4] }, PRIOR)).toBeCloseTo(Math.SQRT2, 6);
   });
 
-  it("one flow-matching network initialises all three targets: identical samples after pretraining", () => {
+  it("reference bridge step: the Gaussian conditioning of the γ walk on its far endpoint; last steps noise-free", () => {
+    const g = noiseScales(6, { kind: "linear", a: 1e-4, b: 1e-3 });
+    const v = cumulativeVariance(g);
+    expect(v[0]).toBe(0);
+    expect(v[6]).toBeCloseTo(2 * g.reduce((a, b) => a + b, 0), 15);
+    const V = v[6]!;
+    for (let k = 0; k < 6; k++) {
+      // B: (x_{k+1}, x_N) | x_k has variances Δ and V − v_k and covariance Δ, so E = x_k + Δ/(V − v_k)(x_N − x_k).
+      const d = 2 * g[k]!;
+      const s = bridgeStep(v, "backward", k);
+      expect(s.weight).toBeCloseTo(d / (V - v[k]!), 12);
+      expect(s.variance).toBeCloseTo(d - (d * d) / (V - v[k]!), 12);
+    }
+    for (let k = 1; k <= 6; k++) {
+      // F: (x_{k−1}, x_k) | x₀ has variances v_{k−1}, v_k and covariance v_{k−1}: E = x₀ + v_{k−1}/v_k (x_k − x₀).
+      const s = bridgeStep(v, "forward", k);
+      expect(1 - s.weight).toBeCloseTo(v[k - 1]! / v[k]!, 12);
+      expect(s.variance).toBeCloseTo(v[k - 1]! - v[k - 1]! ** 2 / v[k]!, 12);
+    }
+    expect(bridgeStep(v, "backward", 5).variance).toBe(0);
+    expect(bridgeStep(v, "forward", 1).variance).toBe(0);
+    // Constant γ: the clock is k/N and the step is x + (x̂ − x)/(steps left), variance 2γ(1 − 1/(steps left)).
+    const c = cumulativeVariance([0.02, 0.02, 0.02, 0.02]);
+    expect(bridgeStep(c, "backward", 1).weight).toBeCloseTo(1 / 3, 12);
+    expect(bridgeStep(c, "backward", 1).variance).toBeCloseTo(0.04 * (2 / 3), 12);
+    expect(bridgeMarginal(c, 1).tau).toBeCloseTo(0.25, 12);
+    expect(bridgeMarginal(c, 1).std).toBeCloseTo(Math.sqrt((0.04 * 0.12) / 0.16), 12);
+    expect(() => cumulativeVariance([0.02, 0])).toThrow(VsdError);
+    expect(() => new SimplifiedDsb(1, { target: "terminal", steps: 5, noise: { kind: "linear", a: 0, b: 1 } })).toThrow(VsdError);
+    expect(() => resolveSdsbOptions({ endpointPairs: "x" as never })).toThrow(VsdError);
+  });
+
+  it("terminal/flow training pairs: the other network's rollout endpoints joined by the reference bridge; epochs run with flat tensors", () => {
     const before = tf.memory().numTensors;
-    const out = (["previous", "terminal", "flow"] as const).map((target) => {
-      const s = new SimplifiedDsb(3, { target, steps: 4, hidden: 16, depth: 2, batchSize: 64 });
+    const noise = { kind: "linear" as const, a: 0.01, b: 0.03 };
+    const n = 4000;
+    const start = new Rng(1).fillNormal(new Float32Array(n * 2)) as Float32Array;
+    for (const target of ["terminal", "flow"] as const) {
+      const s = new SimplifiedDsb(2, { target, steps: 4, hidden: 16, depth: 2, batchSize: 64, trajectories: 64, noise });
+      s.pretrainFlowMatching(sampleTarget, 5, new Rng(4));
+      const sim = s.simulate("backward", start, new Rng(3));
+      const traj = s.rolloutsFor("forward", start, new Rng(3));
+      const v = cumulativeVariance(s.gammas);
+      const stride = 5 * 2;
+      for (let i = 0; i < n; i++) {
+        for (const k of [0, 4]) for (let j = 0; j < 2; j++) expect(traj[i * stride + k * 2 + j]).toBe(sim[i * stride + k * 2 + j]);
+      }
+      for (let k = 1; k < 4; k++) {
+        // Residual from the bridge mean: mean 0, variance v_k(V − v_k)/V (2n draws; s.e. of the variance ≈ 1.6%).
+        const { tau, std } = bridgeMarginal(v, k);
+        let m = 0;
+        let q = 0;
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < 2; j++) {
+            const r = traj[i * stride + k * 2 + j]! - (1 - tau) * traj[i * stride + j]! - tau * traj[i * stride + 8 + j]!;
+            m += r;
+            q += r * r;
+          }
+        }
+        expect(Math.abs(m / (2 * n))).toBeLessThan((4 * std) / Math.sqrt(2 * n));
+        expect(q / (2 * n) / (std * std)).toBeGreaterThan(0.94);
+        expect(q / (2 * n) / (std * std)).toBeLessThan(1.06);
+      }
+      const lf = s.trainEpoch("forward", sampleTarget, 3, new Rng(5));
+      const lb = s.trainEpoch("backward", sampleTarget, 3, new Rng(6));
+      expect(Number.isFinite(lf) && Number.isFinite(lb)).toBe(true);
+      s.dispose();
+    }
+    // "previous", and terminal with trajectory pairs: the rollouts themselves.
+    for (const opts of [{ target: "previous" as const }, { target: "terminal" as const, endpointPairs: "trajectory" as const }]) {
+      const s = new SimplifiedDsb(2, { ...opts, steps: 4, hidden: 16, depth: 2, noise });
+      expect(s.rolloutsFor("forward", start.subarray(0, 64), new Rng(3))).toEqual(s.simulate("backward", start.subarray(0, 64), new Rng(3)));
+      s.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("one flow-matching network initialises all three targets: same network and step means; terminal = flow", () => {
+    const before = tf.memory().numTensors;
+    const run = (target: "previous" | "terminal" | "flow", g: number | undefined) => {
+      const noise = g === undefined ? { kind: "linear" as const, a: 0.002, b: 0.02 } : { kind: "constant" as const, g };
+      const s = new SimplifiedDsb(3, { target, steps: 4, hidden: 16, depth: 2, batchSize: 64, noise });
       s.pretrainFlowMatching(sampleTarget, 20, new Rng(4));
       const x = s.sample(16, new Rng(5));
+      const probe = sampleGaussian2d(PRIOR, 16, new Rng(6));
+      const means = [0, 1, 2, 3].map((k) => tf.tidy(() => s.backwardMean(tf.tensor2d(probe, [16, 2]), k).dataSync() as Float32Array));
+      const w = s.getWeights();
       s.dispose();
-      return x;
-    });
-    expect(out[1]).toEqual(out[0]);
-    expect(out[2]).toEqual(out[0]);
+      return { x, means, w };
+    };
+    // Constant γ: the clock is k/N for every target, so the pretraining is identical and so are the
+    // step means x + o/N; the samples differ only in the noise (2γ against the bridge's variance).
+    const [p, t, f] = (["previous", "terminal", "flow"] as const).map((target) => run(target, 0.02));
+    for (const other of [t!, f!]) {
+      for (const [k, val] of Object.entries(p!.w)) expect(other.w[k]!.data).toEqual(val.data);
+      other.means.forEach((m, k) => expect(Math.max(...m.map((y, i) => Math.abs(y - p!.means[k]![i]!)))).toBeLessThan(1e-6));
+    }
+    expect(f!.x).toEqual(t!.x);
+    expect(t!.x).not.toEqual(p!.x);
+    // A γ ramp: terminal and flow share the clock τ and are identical; "previous" keeps k/N.
+    const [pr, tr, fr] = (["previous", "terminal", "flow"] as const).map((target) => run(target, undefined));
+    expect(fr!.x).toEqual(tr!.x);
+    expect(tr!.w["b/net/0/kernel"]!.data).not.toEqual(pr!.w["b/net/0/kernel"]!.data);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,15 +1,19 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { AdamW, ParamStore, Rng, VsdError, mlp, sinusoidalEmbedding, type Mlp, type WeightMap } from "@vsd/core";
 import { noiseScales, type NoiseScaleSpec } from "./noise-scale.js";
+import { bridgeMarginal, bridgeStep, cumulativeVariance, type SdsbEndpointPairs } from "./reference-bridge.js";
 
 /**
  * Regression target of S-DSB (Tang et al. 2024; REFERENCES §4.3):
  * - "previous": the previous state of the other network's trajectory (the S-DSB simplification);
- * - "terminal": the trajectory's starting endpoint (terminal reparameterisation);
- * - "flow": the velocity towards that endpoint, (endpoint − x)/(remaining fraction) (flow reparameterisation).
+ * - "terminal": the far endpoint (terminal reparameterisation, TR-DSB);
+ * - "flow": the velocity towards that endpoint on the reference clock τ, (endpoint − x)/(remaining τ)
+ *   (flow reparameterisation, FR-DSB).
  */
 export type SdsbTarget = "previous" | "terminal" | "flow";
 export const SDSB_TARGETS: readonly SdsbTarget[] = ["previous", "terminal", "flow"];
+
+export type { SdsbEndpointPairs };
 
 export interface SdsbOptions {
   /** Data dimension. @default 2 */
@@ -36,6 +40,8 @@ export interface SdsbOptions {
    * pair is seen once. @default 1024
    */
   readonly trajectories?: number;
+  /** "terminal"/"flow" only: see `SdsbEndpointPairs`. @default "bridge" */
+  readonly endpointPairs?: SdsbEndpointPairs;
 }
 
 export interface ResolvedSdsbOptions {
@@ -49,6 +55,7 @@ export interface ResolvedSdsbOptions {
   ipfLearningRate: number;
   batchSize: number;
   trajectories: number;
+  endpointPairs: SdsbEndpointPairs;
 }
 
 export function resolveSdsbOptions(o: SdsbOptions = {}): ResolvedSdsbOptions {
@@ -63,7 +70,9 @@ export function resolveSdsbOptions(o: SdsbOptions = {}): ResolvedSdsbOptions {
     ipfLearningRate: o.ipfLearningRate ?? 5e-3,
     batchSize: o.batchSize ?? 256,
     trajectories: o.trajectories ?? 1024,
+    endpointPairs: o.endpointPairs ?? "bridge",
   };
+  if (r.endpointPairs !== "bridge" && r.endpointPairs !== "trajectory") throw new VsdError("INVALID_ARGUMENT", `S-DSB endpointPairs must be "bridge" or "trajectory".`);
   if (!SDSB_TARGETS.includes(r.target)) throw new VsdError("INVALID_ARGUMENT", `S-DSB target must be one of ${SDSB_TARGETS.join(", ")}.`);
   for (const [k, v] of [["dim", r.dim], ["steps", r.steps], ["hidden", r.hidden], ["depth", r.depth], ["batchSize", r.batchSize], ["trajectories", r.trajectories]] as const) {
     if (!(Number.isInteger(v) && v >= 1)) throw new VsdError("INVALID_ARGUMENT", `S-DSB ${k} must be a positive integer, got ${v}.`);
@@ -95,18 +104,40 @@ export function cosineLr(peak: number, step: number, total: number): number {
 /**
  * Simplified Diffusion Schrödinger Bridge [S-DSB, Tang, Hang, Gu, Chen, Guo 2024;
  * code conventions of REFERENCES §4.3]. Positions k = 0…N with x₀ ~ prior
- * N(0, I) and x_N ~ data; the flow reference is x_k = (1 − k/N)x₀ + (k/N)x_N.
- * B (backward, prior → data) steps k → k+1, F (forward, data → prior) steps
- * k → k−1, both as x + o/N + √(2γ)ξ with o the network output (no noise on the
- * last step of either chain). The three targets differ only in what o is regressed on:
- *   B at k:  previous  x + o/N ≈ x_{k+1};  terminal  x + (1 − k/N)·o ≈ x_N;  flow  o ≈ (x_N − x)/(1 − k/N)
- *   F at k:  previous  x + o/N ≈ x_{k−1};  terminal  x + (k/N)·o ≈ x₀;       flow  o ≈ (x₀ − x)/(k/N)
- * (each readout has a skip connection through x, which is what lets one
- * flow-matching network initialise all three; the targets are the paper's).
- * Training alternates IPF epochs: F on B's trajectories from the prior, then
- * B on F's trajectories from data. B is initialised by flow matching (the first
- * backward IPF step with the flow reference, S-DSB `--skip_epochs 1`), and F
- * starts as the reversed flow (B's weights, output negated).
+ * N(0, I) and x_N ~ data. B (backward, prior → data) steps k → k+1, F (forward,
+ * data → prior) steps k → k−1. Each step is x + c_k·o + √q_k·ξ with o the
+ * network output; the targets differ in what o is regressed on and in c_k, q_k.
+ *
+ * "previous" (S-DSB): o is read out as x + o/N ≈ the previous state of the
+ * other network's trajectory; the step is x + o/N with q = 2γ (2γ_k for B's
+ * step k → k+1, 2γ_{k−1} for F's k → k−1), none on either chain's last step
+ * (S-DSB `trajectory_dsb`). Flow matching interpolates at t_k = k/N.
+ *
+ * "terminal" / "flow" (TR-DSB / FR-DSB, Tang et al. 2024 §4.3): the reference
+ * is the Brownian walk with step variances 2γ_k; its clock is τ_k = v_k/V with
+ * v_k = Σ_{j<k} 2γ_j (`cumulativeVariance`; τ_k = k/N for constant γ).
+ *   B at k:  terminal  x + (1 − τ_k)·o ≈ x_N;  flow  o ≈ (x_N − x)/(1 − τ_k)
+ *   F at k:  terminal  x + τ_k·o ≈ x₀;         flow  o ≈ (x₀ − x)/τ_k
+ * Both give the predicted endpoint x̂ = x + (1 − τ_k)o (B) or x + τ_k·o (F), and
+ * the step is the reference bridge's posterior given x̂ (`bridgeStep`): mean
+ * x + w_k(x̂ − x), which is x + |τ_{k±1} − τ_k|·o, and variance
+ * 2γ(V − v_{k+1})/(V − v_k) (B) or 2γ·v_{k−1}/v_k (F), zero on the last step.
+ * The endpoint regression's inputs x_k are, by default (`endpointPairs:
+ * "bridge"`), drawn from the reference bridge between the endpoints of the
+ * other network's rollout, not taken from the rollout itself. The bridge
+ * posterior is E[x_{k±1} | x_k] only for processes whose bridges are the
+ * reference's; a flow-matching init's are not (nearly deterministic paths), and
+ * regressing on its rollouts (`"trajectory"`, S-DSB's code) moves away from
+ * the target (gaussian-ipf.ts, README). Flow matching interpolates at t = τ_k.
+ *
+ * One flow-matching network initialises every target: it regresses o on
+ * x_N − x₀ at x = (1 − t_k)x₀ + t_k x_N, so x + o/N is its Euler step
+ * ("previous"), x + (1 − t_k)o = E[x_N | x] ("terminal"), and o = (x_N − x)/(1 − t_k)
+ * in expectation ("flow"); F starts as the reversed flow (output negated). With
+ * constant γ the three pretrainings are identical (t_k = k/N = τ_k).
+ * Training alternates IPF epochs: F on B's rollouts from the prior, then B on
+ * F's rollouts from data. B's flow-matching init is the first backward IPF step
+ * with the flow reference (S-DSB `--skip_epochs 1`).
  *
  * Each epoch starts its network's AdamW moments afresh and cosine-decays the
  * learning rate. Both matter: the flow-matching gradients are ~60× larger
@@ -117,15 +148,18 @@ export function cosineLr(peak: number, step: number, total: number): number {
  * the 8 chained steps amplify (README, "S-DSB: what was wrong").
  *
  * `populationSdsb` (gaussian-ipf.ts) is the same algorithm with exact
- * regressions on Gaussians: with the previous-state target and constant γ the
- * iterates converge to the target marginals; the terminal and flow targets'
- * straight-line step x + (x̂_end − x)/(steps left) is exact only for processes
- * whose bridges are the reference's, which the flow-matching init is not, and
- * they leave the target in the first iteration and converge to a biased point.
+ * regressions on Gaussians (README for its numbers).
  */
 export class SimplifiedDsb {
   readonly options: ResolvedSdsbOptions;
   readonly gammas: Float64Array;
+  /**
+   * The time of position k (k = 0…N): k/N for "previous"; the reference clock
+   * τ_k = v_k/V for "terminal" and "flow". Flow matching interpolates at it.
+   */
+  readonly clock: Float64Array;
+  /** Cumulative reference variance v_k (terminal/flow; undefined for "previous"). */
+  private readonly variance: Float64Array | undefined;
   private readonly b: Net;
   private readonly f: Net;
   private readonly embedDim = 16;
@@ -133,6 +167,10 @@ export class SimplifiedDsb {
   constructor(seed: number, options: SdsbOptions = {}) {
     this.options = resolveSdsbOptions(options);
     this.gammas = noiseScales(this.options.steps, this.options.noise);
+    const N = this.options.steps;
+    this.variance = this.options.target === "previous" ? undefined : cumulativeVariance(this.gammas);
+    const v = this.variance;
+    this.clock = Float64Array.from({ length: N + 1 }, (_, k) => (v ? v[k]! / v[N]! : k / N));
     const rng = new Rng(seed);
     this.b = this.makeNet(rng.derive("backward"));
     this.f = this.makeNet(rng.derive("forward"));
@@ -144,9 +182,10 @@ export class SimplifiedDsb {
 
   /**
    * Flow matching for B [Lipman et al. 2023; SD3 §2]: independent x₀ ~ N(0, I),
-   * x_N ~ data, k uniform in {0…N−1}, regress o(x_k, k) on x_N − x₀, with the
-   * learning rate cosine-decayed from `learningRate`. Then F is set to the
-   * reversed flow. Returns the mean loss of the last 10% of steps.
+   * x_N ~ data, k uniform in {0…N−1}, x_k = (1 − t_k)x₀ + t_k x_N with t_k =
+   * `clock[k]`, regress o(x_k, k) on x_N − x₀, with the learning rate
+   * cosine-decayed from `learningRate`. Then F is set to the reversed flow.
+   * Returns the mean loss of the last 10% of steps.
    */
   pretrainFlowMatching(data: DataSampler, steps: number, rng: Rng): number {
     const { batchSize: n } = this.options;
@@ -171,7 +210,7 @@ export class SimplifiedDsb {
     const v = new Float32Array(n * dim);
     for (let i = 0; i < n; i++) {
       k[i] = rng.int(N);
-      const c = k[i]! / N;
+      const c = this.clock[k[i]!]!;
       for (let j = 0; j < dim; j++) {
         const a = x0[i * dim + j]!;
         const bb = x1[i * dim + j]!;
@@ -241,10 +280,28 @@ export class SimplifiedDsb {
   /**
    * The rollouts `direction`'s network learns from: for "forward", B's
    * trajectories from the prior samples `start`; for "backward", F's from the
-   * data rows `start`. [n, N+1, dim] indexed by position.
+   * data rows `start`. [n, N+1, dim] indexed by position. For the terminal and
+   * flow targets with `endpointPairs: "bridge"`, positions 1…N−1 are then
+   * redrawn from the reference bridge between each rollout's endpoints,
+   * x_k = (1 − τ_k)x₀ + τ_k x_N + √(v_k(V − v_k)/V)·ξ (`bridgeMarginal`).
    */
   rolloutsFor(direction: SdsbDirection, start: Float32Array, rng: Rng): Float32Array {
-    return this.simulate(direction === "forward" ? "backward" : "forward", start, rng);
+    const traj = this.simulate(direction === "forward" ? "backward" : "forward", start, rng);
+    const { dim, steps: N, endpointPairs } = this.options;
+    const v = this.variance;
+    if (!v || endpointPairs !== "bridge") return traj;
+    const n = start.length / dim;
+    const stride = (N + 1) * dim;
+    const z = rng.fillNormal(new Float32Array(n * (N - 1) * dim));
+    let zi = 0;
+    for (let k = 1; k < N; k++) {
+      const { tau, std } = bridgeMarginal(v, k);
+      for (let i = 0; i < n; i++) {
+        const base = i * stride;
+        for (let j = 0; j < dim; j++) traj[base + k * dim + j] = (1 - tau) * traj[base + j]! + tau * traj[base + N * dim + j]! + std * z[zi++]!;
+      }
+    }
+    return traj;
   }
 
   /**
@@ -267,7 +324,7 @@ export class SimplifiedDsb {
       const base = rows[i]! * stride;
       const prev = direction === "backward" ? pos + 1 : pos - 1;
       const start = direction === "backward" ? N : 0;
-      const frac = direction === "backward" ? 1 - pos / N : pos / N;
+      const frac = direction === "backward" ? 1 - this.clock[pos]! : this.clock[pos]!;
       for (let j = 0; j < dim; j++) {
         const xv = traj[base + pos * dim + j]!;
         x[i * dim + j] = xv;
@@ -284,9 +341,28 @@ export class SimplifiedDsb {
     );
   }
 
-  /** B's mean of x_{k+1} given x_k = `x` ([n, dim]) at position k: x + o/N. */
+  /** B's mean of x_{k+1} given x_k = `x` ([n, dim]) at position k: x + c_k·o (see `stepOf`). */
   backwardMean(x: tf.Tensor2D, k: number): tf.Tensor2D {
-    return tf.tidy(() => tf.add(x, tf.div(this.apply(this.b, x, new Float32Array(x.shape[0]).fill(k)), this.options.steps)) as tf.Tensor2D);
+    const { scale } = this.stepOf("backward", k);
+    return tf.tidy(() => tf.add(x, this.scaled(this.apply(this.b, x, new Float32Array(x.shape[0]).fill(k)), scale)) as tf.Tensor2D);
+  }
+
+  /**
+   * The step from position k in `direction` as x + scale·o + √variance·ξ.
+   * "previous": scale 1/N, variance 2γ (0 on the chain's last step).
+   * Terminal/flow: the bridge posterior x + w(x̂ − x) with x̂ = x + r·o, r the
+   * remaining clock (1 − τ_k for B, τ_k for F), so scale = w·r; variance from `bridgeStep`.
+   */
+  stepOf(direction: SdsbDirection, k: number): { readonly scale: number; readonly variance: number } {
+    const N = this.options.steps;
+    const v = this.variance;
+    if (!v) {
+      const last = direction === "backward" ? k === N - 1 : k === 1;
+      return { scale: 1 / N, variance: last ? 0 : 2 * this.gammas[direction === "backward" ? k : k - 1]! };
+    }
+    const s = bridgeStep(v, direction, k);
+    const remaining = direction === "backward" ? 1 - this.clock[k]! : this.clock[k]!;
+    return { scale: s.weight * remaining, variance: s.variance };
   }
 
   /** n samples of the data side: B run from x₀ ~ N(0, I). Row-major [n, dim]. */
@@ -339,10 +415,11 @@ export class SimplifiedDsb {
   /**
    * Trajectories [n, N+1, dim] indexed by position k. "backward" starts at
    * k = 0 from `start` and runs B; "forward" starts at k = N and runs F.
-   * The step between positions k and k+1 uses γ_k in both directions; the
-   * last step of each chain is noise-free (S-DSB `trajectory_dsb`). With
-   * constant γ this staggering is what makes the exact IPF fixed point
-   * reproduce both marginals (gaussian-ipf.ts, README).
+   * Each step is `stepOf`: the step between positions k and k+1 uses γ_k in
+   * both directions, and the last step of each chain is noise-free (S-DSB
+   * `trajectory_dsb`; for terminal/flow the bridge variance vanishes there).
+   * For "previous" with constant γ this staggering is what makes the exact
+   * IPF fixed point reproduce both marginals (gaussian-ipf.ts, README).
    */
   simulate(direction: SdsbDirection, start: Float32Array, rng: Rng): Float32Array {
     const { dim, steps: N } = this.options;
@@ -359,13 +436,13 @@ export class SimplifiedDsb {
     for (let s = 0; s < N; s++) {
       const k = new Float32Array(n).fill(pos);
       const next = direction === "backward" ? pos + 1 : pos - 1;
-      const lastStep = s === N - 1;
-      const g = this.gammas[Math.min(pos, next)]!;
-      const noise = lastStep ? undefined : (rng.fillNormal(new Float32Array(n * dim)) as Float32Array);
+      const step = this.stepOf(direction, pos);
+      // Noise is drawn on every step but the last (the rng stream does not depend on γ).
+      const noise = s === N - 1 ? undefined : (rng.fillNormal(new Float32Array(n * dim)) as Float32Array);
       const y = tf.tidy(() => {
         const xt = tf.tensor2d(x, [n, dim]);
-        let out = tf.add(xt, tf.div(this.apply(net, xt, k), N));
-        if (noise) out = tf.add(out, tf.mul(tf.tensor2d(noise, [n, dim]), Math.sqrt(2 * g)));
+        let out = tf.add(xt, this.scaled(this.apply(net, xt, k), step.scale));
+        if (noise) out = tf.add(out, tf.mul(tf.tensor2d(noise, [n, dim]), Math.sqrt(step.variance)));
         return out;
       });
       x = y.dataSync() as Float32Array;
@@ -376,12 +453,17 @@ export class SimplifiedDsb {
     return traj;
   }
 
+  /** o·scale; for "previous" as o/N, bit-identical to the original step. */
+  private scaled(o: tf.Tensor2D, scale: number): tf.Tensor2D {
+    return this.variance ? tf.mul(o, scale) : tf.div(o, this.options.steps);
+  }
+
   /** The readout compared with the regression target (see the class comment). */
   private readout(direction: SdsbDirection, x: tf.Tensor2D, o: tf.Tensor2D, k: Float32Array): tf.Tensor2D {
     const { target, steps: N } = this.options;
     if (target === "flow") return o;
     if (target === "previous") return tf.add(x, tf.div(o, N));
-    const frac = Float32Array.from(k, (p) => (direction === "backward" ? 1 - p / N : p / N));
+    const frac = Float32Array.from(k, (p) => (direction === "backward" ? 1 - this.clock[p]! : this.clock[p]!));
     return tf.add(x, tf.mul(o, tf.tensor2d(frac, [k.length, 1])));
   }
 
