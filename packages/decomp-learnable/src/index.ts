@@ -33,6 +33,7 @@ export { writeScheduleReport } from "./report/write-schedule-report.js";
 export { noiseScales, type NoiseScaleSpec } from "./sdsb/noise-scale.js";
 export { sampleGaussian2d, moments2d, momentErrors, gaussianW2, type Gaussian2d } from "./sdsb/gaussian-2d.js";
 export { populationSdsb, type PopulationSdsbOptions, type PopulationSdsbResult } from "./sdsb/gaussian-ipf.js";
+export { cumulativeVariance, bridgeStep, bridgeMarginal, type BridgeDirection, type SdsbEndpointPairs } from "./sdsb/reference-bridge.js";
 export { SdsbModel, type SdsbModelOptions, type CreateSdsbModelOptions } from "./sdsb/sdsb-model.js";
 export { SdsbDecomposition, type SdsbDecompositionOptions } from "./sdsb/sdsb-decomposition.js";
 export {
