@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   Rng,
+  checkPairsRequest,
   VsdError,
   makeBatch,
   type Decomposition,
@@ -109,15 +110,8 @@ export class SdsbDecomposition implements Decomposition {
   }
 
   pairs(images: tf.Tensor4D, subtask: Subtask, rng: Rng): SubtaskPairs {
-    const own = this.list[subtask.index];
-    if (!own || own.key !== subtask.key) {
-      throw new VsdError("INVALID_ARGUMENT", `Subtask "${subtask.key}" (index ${subtask.index}) is not one of this S-DSB decomposition's.`);
-    }
-    if (images.rank !== 4) throw new VsdError("INVALID_SHAPE", `pairs: images must be [n, h, w, c], got rank ${images.rank}.`);
+    const own = checkPairsRequest(images, subtask, { subtasks: this.list, shape: this.shape, name: "S-DSB" });
     const [n, h, w, c] = images.shape;
-    if (this.shape && (h !== this.shape.height || w !== this.shape.width || c !== this.shape.channels)) {
-      throw new VsdError("INVALID_SHAPE", `pairs: images are ${h}×${w}×${c}, prepared for ${this.shape.height}×${this.shape.width}×${this.shape.channels}.`);
-    }
     const D = h * w * c;
     const N = this.steps;
     const k = own.params["step"]!;
