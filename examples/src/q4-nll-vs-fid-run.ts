@@ -96,7 +96,7 @@ export async function runQ4(o: Q4Options): Promise<Q4Result> {
       // Balanced labels 0…9 in every sampling batch (evaluate passes the same options to each batch).
       const labels = Int32Array.from({ length: s.sampleBatch }, (_, i) => i % numClasses);
       for (const scale of s.scales) {
-        const elbo = guidedElbo(model, batch, scale, elboRng(), numClasses);
+        const elbo = guidedElbo(model, batch, scale, elboRng());
         const ev = await evaluate(model, data, {
           metrics: ["fid"],
           seed: o.seed,

@@ -85,6 +85,10 @@ describe("NoiseModel (MLP and DiT denoisers)", () => {
     expect(() => model.trainStep(bad, new Rng(1))).toThrow(VsdError);
     expect(() => model.subtaskLoss(bad.images, { index: 0, key: "x", params: {} }, new Rng(1))).toThrow(VsdError);
     bad.images.dispose();
+    // Guided ELBO rows need a class-conditional model and a scale ≥ 0.
+    const rows = { rows: 1, x: new Float32Array(16), eps: new Float32Array(16), u: Float64Array.of(0.5), image: Int32Array.of(0) };
+    expect(() => model.elboDiffusionNats(rows, { labels: Int32Array.of(0), scale: 1 })).toThrow(/class-conditional/);
+    expect(model.elboDiffusionNats(rows)).toHaveLength(1);
     model.dispose();
   });
 });

@@ -9,6 +9,7 @@ import {
   checkImageBatch,
   encodePixels,
   estimateVdmElbo,
+  type ElboDiffusionRows,
   imageDims,
   loadModelState,
   saveModelState,
@@ -207,36 +208,53 @@ export class NoiseModel implements GenerativeModel {
       logSnr1: l1,
       samples: this.config.nllSamples,
       chunk: this.config.evalChunk,
-      diffusionNats: ({ rows: m, x, eps, u }) => {
-        const lam = new Float32Array(m);
-        const a = new Float32Array(m);
-        const s = new Float32Array(m);
-        const cz = new Float32Array(m);
-        const cp = new Float32Array(m);
-        for (let r = 0; r < m; r++) {
-          const l = l1 + (l0 - l1) * u[r]!;
-          lam[r] = l;
-          const as = alphaSigmaFromLogSnr(l);
-          a[r] = as.alpha;
-          s[r] = as.sigma;
-          const c = predictionCoefficients(this.config.prediction, l).toEps;
-          cz[r] = c.z;
-          cp[r] = c.pred;
-        }
-        const se = tf.tidy(() => {
-          const col = (v: Float32Array) => tf.tensor2d(v, [m, 1]);
-          const et = tf.tensor2d(eps, [m, D]);
-          const z = tf.add(tf.mul(tf.tensor2d(x, [m, D]), col(a)), tf.mul(et, col(s))) as tf.Tensor2D;
-          const out = this.predict(z, lam, this.numClasses > 0 ? new Int32Array(m).fill(this.numClasses) : undefined);
-          const epsHat = tf.add(tf.mul(z, col(cz)), tf.mul(out, col(cp)));
-          return tf.sum(tf.square(tf.sub(epsHat, et)), 1);
-        });
-        const v = se.dataSync();
-        se.dispose();
-        // ½(λ₀ − λ₁)‖ε − ε̂‖²: L_diff with λ uniform on [λ₁, λ₀].
-        return Float64Array.from(v, (e) => 0.5 * (l0 - l1) * e);
-      },
+      diffusionNats: (rows) => this.elboDiffusionNats(rows),
     });
+  }
+
+  /**
+   * Single-sample diffusion terms ½(λ₀ − λ₁)‖ε − ε̂‖² (nats per image) of ELBO rows
+   * (core's `estimateVdmElbo`), with λ = λ₁ + (λ₀ − λ₁)u over `nllLogSnrRange`
+   * [VDM Eq. 17, λ uniform]. ε̂ is unconditional (null label) unless `guided`
+   * gives each row's class and a classifier-free guidance scale w:
+   * ε̂_w = ε̂(z, ∅) + w·(ε̂(z, c) − ε̂(z, ∅)) [Ho & Salimans 2022, Eq. 6], applied
+   * to the network output (the ε conversion is linear in it).
+   */
+  elboDiffusionNats({ rows: m, x, eps, u, image }: ElboDiffusionRows, guided?: { readonly labels: Int32Array; readonly scale: number }): Float64Array {
+    const D = this.dims;
+    const [l1, l0] = this.config.nllLogSnrRange;
+    if (guided && !(this.numClasses > 0)) throw new VsdError("INVALID_ARGUMENT", "elboDiffusionNats: guidance needs a class-conditional model.");
+    if (guided && !(guided.scale >= 0)) throw new VsdError("INVALID_ARGUMENT", `elboDiffusionNats: guidance scale must be ≥ 0, got ${guided.scale}.`);
+    const lam = new Float32Array(m);
+    const a = new Float32Array(m);
+    const s = new Float32Array(m);
+    const cz = new Float32Array(m);
+    const cp = new Float32Array(m);
+    for (let r = 0; r < m; r++) {
+      const l = l1 + (l0 - l1) * u[r]!;
+      lam[r] = l;
+      const as = alphaSigmaFromLogSnr(l);
+      a[r] = as.alpha;
+      s[r] = as.sigma;
+      const c = predictionCoefficients(this.config.prediction, l).toEps;
+      cz[r] = c.z;
+      cp[r] = c.pred;
+    }
+    const se = tf.tidy(() => {
+      const col = (v: Float32Array) => tf.tensor2d(v, [m, 1]);
+      const et = tf.tensor2d(eps, [m, D]);
+      const z = tf.add(tf.mul(tf.tensor2d(x, [m, D]), col(a)), tf.mul(et, col(s))) as tf.Tensor2D;
+      const uncond = this.predict(z, lam, this.numClasses > 0 ? new Int32Array(m).fill(this.numClasses) : undefined);
+      const out =
+        !guided || guided.scale === 0
+          ? uncond
+          : tf.add(uncond, tf.mul(tf.sub(this.predict(z, lam, Int32Array.from(image, (i) => guided.labels[i]!)), uncond), guided.scale));
+      const epsHat = tf.add(tf.mul(z, col(cz)), tf.mul(out, col(cp)));
+      return tf.sum(tf.square(tf.sub(epsHat, et)), 1);
+    });
+    const v = se.dataSync();
+    se.dispose();
+    return Float64Array.from(v, (e) => 0.5 * (l0 - l1) * e);
   }
 
   async sample(n: number, rng: Rng, options: NoiseSampleOptions = {}): Promise<tf.Tensor4D> {
