@@ -11,32 +11,31 @@ const sampleTarget = (n: number, rng: Rng) => sampleGaussian2d(TARGET, n, rng);
 
 /**
  * Three outer IPF iterations, 20 000 samples per evaluation, N = 8, FM 600
- * steps, batch 512, peak IPF rate 1e-2, network seed 1, training seed 2.
- * After every iteration: mean error < `meanTol`, covariance error < `covTol`
- * and within `popTol` of the exact algorithm (`populationSdsb`); where
- * `closer` is set, covariance error and W2 are also below the flow-matching
- * init's.
+ * steps, batch 512, peak IPF rate 1e-2, weight EMA at rate 0.999 (`emaRate`),
+ * network seed 1, training seed 2. After every iteration: mean error <
+ * `meanTol`, covariance error < `covTol` and within `popTol` of the exact
+ * algorithm (`populationSdsb`), and covariance error and W2 below the
+ * flow-matching init's.
  * - previous-state target: γ = 0.02 (800 + 800 steps) and γ = 0.03 (400 + 400);
  * - terminal and flow targets (reference-bridge step, bridge pairs): γ = 0.03 and
- *   γ = 0.02, 800 + 800 steps. At γ = 0.02 "closer" is not asserted: this
- *   seed's flow-matching network already reaches covariance error 0.071
- *   (population 0.178), and iteration 1 measured 0.075 (terminal) and 0.068
- *   (flow), level within the sampling error (README, four seeds).
+ *   γ = 0.02, 800 + 800 steps. Without the EMA, terminal at γ = 0.02 ended
+ *   iteration 1 at covariance error 0.075 against the FM init's 0.071 for this
+ *   seed; with it 0.055 (README, four seeds, EMA on and off).
  */
-const CASES: { target: SdsbTarget; g: number; phase: number; meanTol: number; covTol: number; popTol: number; closer: boolean }[] = [
-  { target: "previous", g: 0.02, phase: 800, meanTol: 0.06, covTol: 0.08, popTol: 0.06, closer: true },
-  { target: "previous", g: 0.03, phase: 400, meanTol: 0.06, covTol: 0.16, popTol: 0.06, closer: true },
-  { target: "terminal", g: 0.03, phase: 800, meanTol: 0.08, covTol: 0.12, popTol: 0.06, closer: true },
-  { target: "flow", g: 0.03, phase: 800, meanTol: 0.08, covTol: 0.12, popTol: 0.06, closer: true },
-  { target: "terminal", g: 0.02, phase: 800, meanTol: 0.08, covTol: 0.12, popTol: 0.06, closer: false },
-  { target: "flow", g: 0.02, phase: 800, meanTol: 0.08, covTol: 0.12, popTol: 0.06, closer: false },
+const CASES: { target: SdsbTarget; g: number; phase: number; meanTol: number; covTol: number; popTol: number }[] = [
+  { target: "previous", g: 0.02, phase: 800, meanTol: 0.06, covTol: 0.08, popTol: 0.06 },
+  { target: "previous", g: 0.03, phase: 400, meanTol: 0.06, covTol: 0.16, popTol: 0.06 },
+  { target: "terminal", g: 0.03, phase: 800, meanTol: 0.08, covTol: 0.12, popTol: 0.06 },
+  { target: "flow", g: 0.03, phase: 800, meanTol: 0.08, covTol: 0.12, popTol: 0.06 },
+  { target: "terminal", g: 0.02, phase: 800, meanTol: 0.08, covTol: 0.12, popTol: 0.06 },
+  { target: "flow", g: 0.02, phase: 800, meanTol: 0.08, covTol: 0.12, popTol: 0.06 },
 ];
 
 describe.skipIf(!process.env.VSD_SLOW)("S-DSB on 2-D Gaussians, three IPF iterations (VSD_SLOW)", () => {
-  for (const { target, g, phase, meanTol, covTol, popTol, closer } of CASES) {
+  for (const { target, g, phase, meanTol, covTol, popTol } of CASES) {
     it(`target "${target}", γ = ${g}, ${phase} steps per phase`, () => {
       const before = tf.memory().numTensors;
-      const s = new SimplifiedDsb(1, { target, steps: 8, noise: { kind: "constant", g }, batchSize: 512, ipfLearningRate: 1e-2 });
+      const s = new SimplifiedDsb(1, { target, steps: 8, noise: { kind: "constant", g }, batchSize: 512, ipfLearningRate: 1e-2, emaRate: 0.999 });
       const rng = new Rng(2);
       const evaluate = () => {
         const m = moments2d(s.sample(20000, new Rng(77)));
@@ -63,10 +62,8 @@ describe.skipIf(!process.env.VSD_SLOW)("S-DSB on 2-D Gaussians, three IPF iterat
         expect(e.mean).toBeLessThan(meanTol);
         expect(e.cov).toBeLessThan(covTol);
         expect(Math.abs(e.cov - popCov[i + 1]!)).toBeLessThan(popTol);
-        if (closer) {
-          expect(e.cov).toBeLessThan(fm.cov);
-          expect(e.w2).toBeLessThan(fm.w2);
-        }
+        expect(e.cov).toBeLessThan(fm.cov);
+        expect(e.w2).toBeLessThan(fm.w2);
       }
       s.dispose();
       expect(tf.memory().numTensors).toBe(before);

@@ -117,6 +117,54 @@ describe("S-DSB building blocks", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("emaRate: validated in [0, 1); EMA restarts each phase with warm-up min(rate, (1+s)/(10+s)); rollouts and samples use it, raw weights are trained", () => {
+    const before = tf.memory().numTensors;
+    for (const bad of [-0.1, 1, 1.5, Number.NaN]) expect(() => resolveSdsbOptions({ emaRate: bad })).toThrow(expect.objectContaining({ code: "INVALID_RANGE" }));
+    expect(resolveSdsbOptions({}).emaRate).toBe(0);
+    const opts = { target: "previous" as const, steps: 4, hidden: 16, depth: 2, batchSize: 32, trajectories: 16, noise: { kind: "constant" as const, g: 0.02 } };
+    const rate = 0.9;
+    const s = new SimplifiedDsb(4, { ...opts, emaRate: rate });
+    const off = new SimplifiedDsb(4, opts);
+    s.pretrainFlowMatching(sampleTarget, 5, new Rng(1));
+    off.pretrainFlowMatching(sampleTarget, 5, new Rng(1));
+    // Before any IPF phase there is no EMA: sampling equals the EMA-off model's, bit for bit.
+    expect(s.sample(64, new Rng(2))).toEqual(off.sample(64, new Rng(2)));
+    const traj = s.rolloutsFor("forward", new Rng(3).fillNormal(new Float32Array(16 * 2)) as Float32Array, new Rng(3));
+    const rows = Int32Array.from({ length: 32 }, (_, i) => i % 16);
+    const pos = Int32Array.from({ length: 32 }, (_, i) => i % 4);
+    s.beginPhase("forward");
+    // Reference EMA in float64 from the raw weights after each step.
+    const ema = new Map(Object.entries(s.getWeights()).filter(([k]) => k.startsWith("f/")).map(([k, v]) => [k, Float64Array.from(v.data)]));
+    for (let step = 0; step < 25; step++) {
+      s.phaseStep("forward", traj, rows, pos, 5e-3);
+      const d = Math.min(rate, (1 + step) / (10 + step));
+      for (const [k, v] of Object.entries(s.getWeights())) if (k.startsWith("f/")) ema.get(k)!.forEach((e, i, a) => (a[i] = d * e + (1 - d) * v.data[i]!));
+    }
+    const raw = s.getWeights();
+    const avg = s.averagedWeights();
+    let maxDiff = 0;
+    let moved = 0;
+    for (const [k, e] of ema) {
+      e.forEach((y, i) => (maxDiff = Math.max(maxDiff, Math.abs(y - avg[k]!.data[i]!))));
+      raw[k]!.data.forEach((y, i) => (moved = Math.max(moved, Math.abs(y - avg[k]!.data[i]!))));
+    }
+    expect(maxDiff).toBeLessThan(1e-6);
+    expect(moved).toBeGreaterThan(1e-4); // the average is not the raw weights
+    for (const [k, v] of Object.entries(raw)) if (k.startsWith("b/")) expect(avg[k]!.data).toEqual(v.data); // B has no EMA yet
+    // F's rollouts (encode) use the EMA; the raw weights are restored afterwards.
+    const x = sampleTarget(64, new Rng(5));
+    const z = s.encode(x, new Rng(6));
+    for (const [k, v] of Object.entries(s.getWeights())) expect(v.data).toEqual(raw[k]!.data);
+    off.setWeights(avg);
+    expect(z).toEqual(off.encode(x, new Rng(6)));
+    // A new phase restarts the EMA from the current raw weights.
+    s.beginPhase("forward");
+    for (const [k, v] of Object.entries(s.averagedWeights())) expect(v.data).toEqual(raw[k]!.data);
+    s.dispose();
+    off.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("one flow-matching network initialises all three targets: same network and step means; terminal = flow", () => {
     const before = tf.memory().numTensors;
     const run = (target: "previous" | "terminal" | "flow", g: number | undefined) => {

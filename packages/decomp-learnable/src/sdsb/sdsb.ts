@@ -42,6 +42,15 @@ export interface SdsbOptions {
   readonly trajectories?: number;
   /** "terminal"/"flow" only: see `SdsbEndpointPairs`. @default "bridge" */
   readonly endpointPairs?: SdsbEndpointPairs;
+  /**
+   * Rate of an exponential moving average of each network's weights within
+   * its IPF phases (0 = off). The average restarts from the network's weights
+   * at the start of each of its phases, with the warm-up
+   * min(emaRate, (1 + s)/(10 + s)) after s updates; rollouts (the other
+   * network's training data), `sample`, `encode` and `backwardMean` use it,
+   * AdamW trains the raw weights. Must be in [0, 1). @default 0
+   */
+  readonly emaRate?: number;
 }
 
 export interface ResolvedSdsbOptions {
@@ -56,6 +65,7 @@ export interface ResolvedSdsbOptions {
   batchSize: number;
   trajectories: number;
   endpointPairs: SdsbEndpointPairs;
+  emaRate: number;
 }
 
 export function resolveSdsbOptions(o: SdsbOptions = {}): ResolvedSdsbOptions {
@@ -71,7 +81,9 @@ export function resolveSdsbOptions(o: SdsbOptions = {}): ResolvedSdsbOptions {
     batchSize: o.batchSize ?? 256,
     trajectories: o.trajectories ?? 1024,
     endpointPairs: o.endpointPairs ?? "bridge",
+    emaRate: o.emaRate ?? 0,
   };
+  if (!(r.emaRate >= 0 && r.emaRate < 1)) throw new VsdError("INVALID_RANGE", `S-DSB emaRate must be in [0, 1), got ${r.emaRate}.`);
   if (r.endpointPairs !== "bridge" && r.endpointPairs !== "trajectory") throw new VsdError("INVALID_ARGUMENT", `S-DSB endpointPairs must be "bridge" or "trajectory".`);
   if (!SDSB_TARGETS.includes(r.target)) throw new VsdError("INVALID_ARGUMENT", `S-DSB target must be one of ${SDSB_TARGETS.join(", ")}.`);
   for (const [k, v] of [["dim", r.dim], ["steps", r.steps], ["hidden", r.hidden], ["depth", r.depth], ["batchSize", r.batchSize], ["trajectories", r.trajectories]] as const) {
@@ -94,6 +106,10 @@ interface Net {
   readonly store: ParamStore;
   readonly net: Mlp;
   readonly opt: AdamW;
+  /** EMA of the weights over the current/last IPF phase (same order as `store.variables`), or undefined before one. */
+  ema: tf.Variable[] | undefined;
+  /** EMA updates since the phase began. */
+  emaUpdates: number;
 }
 
 /** Cosine decay from `peak` at step 0 towards 0 at step `total` [Loshchilov & Hutter 2017, SGDR Eq. 5 with η_min = 0], floored at 10⁻⁴·peak. */
@@ -236,6 +252,7 @@ export class SimplifiedDsb {
       fw[name] = { shape: val.shape, data: neg ? val.data.map((x) => -x) : val.data };
     }
     this.f.store.setWeights(fw);
+    this.clearEma(this.f);
   }
 
   /**
@@ -274,7 +291,10 @@ export class SimplifiedDsb {
 
   /** Starts an IPF phase of `direction`'s network: fresh AdamW moments at `ipfLearningRate`. */
   beginPhase(direction: SdsbDirection): void {
-    this.resetOptimizer(direction === "forward" ? this.f : this.b, this.options.ipfLearningRate);
+    const net = direction === "forward" ? this.f : this.b;
+    this.resetOptimizer(net, this.options.ipfLearningRate);
+    this.clearEma(net);
+    if (this.options.emaRate > 0) net.ema = net.store.variables.map((v) => tf.tidy(() => tf.variable(tf.clone(v), false)));
   }
 
   /**
@@ -332,19 +352,21 @@ export class SimplifiedDsb {
         y[i * dim + j] = target === "previous" ? traj[base + prev * dim + j]! : target === "terminal" ? endpoint : (endpoint - xv) / frac;
       }
     }
-    return tf.tidy(() =>
+    const loss = tf.tidy(() =>
       net.opt.step(() => {
         const xt = tf.tensor2d(x, [n, dim]);
         const pred = this.readout(direction, xt, this.apply(net, xt, k), k);
         return tf.mean(tf.square(tf.sub(pred, tf.tensor2d(y, [n, dim])))) as tf.Scalar;
       }),
     );
+    this.updateEma(net);
+    return loss;
   }
 
   /** B's mean of x_{k+1} given x_k = `x` ([n, dim]) at position k: x + c_k·o (see `stepOf`). */
   backwardMean(x: tf.Tensor2D, k: number): tf.Tensor2D {
     const { scale } = this.stepOf("backward", k);
-    return tf.tidy(() => tf.add(x, this.scaled(this.apply(this.b, x, new Float32Array(x.shape[0]).fill(k)), scale)) as tf.Tensor2D);
+    return this.withEma(this.b, () => tf.tidy(() => tf.add(x, this.scaled(this.apply(this.b, x, new Float32Array(x.shape[0]).fill(k)), scale)) as tf.Tensor2D));
   }
 
   /**
@@ -396,17 +418,33 @@ export class SimplifiedDsb {
     return out;
   }
 
-  /** Restores `getWeights()` output (of a same-config instance). */
+  /**
+   * The weights rollouts and sampling use, as in `getWeights()`: each
+   * network's EMA where it has one (`emaRate` > 0, after its first IPF phase
+   * began), its raw weights otherwise. `setWeights` of this map onto a fresh
+   * instance reproduces `sample`.
+   */
+  averagedWeights(): WeightMap {
+    const out: Record<string, WeightMap[string]> = {};
+    for (const [p, net] of [["b", this.b], ["f", this.f]] as const) {
+      for (const [k, v] of Object.entries(this.withEma(net, () => net.store.getWeights()))) out[`${p}/${k}`] = v;
+    }
+    return out;
+  }
+
+  /** Restores `getWeights()` output (of a same-config instance); any EMA is dropped. */
   setWeights(w: WeightMap): void {
     for (const [p, net] of [["b", this.b], ["f", this.f]] as const) {
       const part: Record<string, WeightMap[string]> = {};
       for (const [k, v] of Object.entries(w)) if (k.startsWith(`${p}/`)) part[k.slice(2)] = v;
       net.store.setWeights(part);
+      this.clearEma(net);
     }
   }
 
   dispose(): void {
     for (const net of [this.b, this.f]) {
+      this.clearEma(net);
       net.opt.dispose();
       net.store.dispose();
     }
@@ -422,11 +460,15 @@ export class SimplifiedDsb {
    * IPF fixed point reproduce both marginals (gaussian-ipf.ts, README).
    */
   simulate(direction: SdsbDirection, start: Float32Array, rng: Rng): Float32Array {
+    const net = direction === "backward" ? this.b : this.f;
+    return this.withEma(net, () => this.simulateRaw(net, direction, start, rng));
+  }
+
+  private simulateRaw(net: Net, direction: SdsbDirection, start: Float32Array, rng: Rng): Float32Array {
     const { dim, steps: N } = this.options;
     const n = start.length / dim;
     const stride = (N + 1) * dim;
     const traj = new Float32Array(n * stride);
-    const net = direction === "backward" ? this.b : this.f;
     let x = start;
     const put = (pos: number, v: Float32Array) => {
       for (let i = 0; i < n; i++) traj.set(v.subarray(i * dim, (i + 1) * dim), i * stride + pos * dim);
@@ -475,6 +517,40 @@ export class SimplifiedDsb {
     });
   }
 
+  /**
+   * EMA update after an optimiser step: e ← d·e + (1 − d)·w with
+   * d = min(emaRate, (1 + s)/(10 + s)) after s updates (the warm-up of
+   * TensorFlow's `tf.train.ExponentialMovingAverage` with `num_updates`).
+   */
+  private updateEma(net: Net): void {
+    if (!net.ema) return;
+    const s = net.emaUpdates++;
+    const d = Math.min(this.options.emaRate, (1 + s) / (10 + s));
+    const vars = net.store.variables;
+    tf.tidy(() => net.ema!.forEach((e, i) => e.assign(tf.add(tf.mul(e, d), tf.mul(vars[i]!, 1 - d)))));
+  }
+
+  /** Runs `fn` with the network's EMA weights in place of the raw ones (if it has an EMA). */
+  private withEma<T>(net: Net, fn: () => T): T {
+    const ema = net.ema;
+    if (!ema) return fn();
+    const vars = net.store.variables;
+    const saved = vars.map((v) => tf.clone(v));
+    vars.forEach((v, i) => v.assign(ema[i]!));
+    try {
+      return fn();
+    } finally {
+      vars.forEach((v, i) => v.assign(saved[i]!));
+      saved.forEach((t) => t.dispose());
+    }
+  }
+
+  private clearEma(net: Net): void {
+    net.ema?.forEach((e) => e.dispose());
+    net.ema = undefined;
+    net.emaUpdates = 0;
+  }
+
   /** Zero AdamW moments and step count (bias correction restarts), at learning rate `lr`. */
   private resetOptimizer(net: Net, lr: number): void {
     const st = net.opt.getState();
@@ -485,6 +561,6 @@ export class SimplifiedDsb {
     const { dim, hidden, depth, learningRate } = this.options;
     const store = new ParamStore(rng);
     const net = mlp(store, "net", [dim + 1 + this.embedDim, ...Array.from({ length: depth }, () => hidden), dim], { activation: "silu", finalInit: "zeros" });
-    return { store, net, opt: new AdamW(store.variables, { learningRate, clipNorm: 1 }) };
+    return { store, net, opt: new AdamW(store.variables, { learningRate, clipNorm: 1 }), ema: undefined, emaUpdates: 0 };
   }
 }
