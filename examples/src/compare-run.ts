@@ -80,7 +80,7 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
   default: {
     budgetGflops: 100,
-    secondsPerPlugin: 45,
+    secondsPerPlugin: 120,
     maxSteps: 3000,
     batchSize: 64,
     trainImages: 8000,
