@@ -124,17 +124,7 @@ export class WasmKernelPool {
   run(tasks: readonly (readonly number[])[]): void {
     if (tasks.length > MAX_TASKS) throw new Error(`WasmKernelPool: ${tasks.length} tasks > ${MAX_TASKS}`);
     const threads = Math.min(this.threads, WasmKernelPool.threadLimit);
-    this.runOn(tasks, this.broken ? 0 : Math.min(threads - 1, tasks.length - 1));
-  }
-
-  /**
-   * At most this many threads (the caller's included) run any pool's jobs,
-   * for benchmarks and tests that compare thread counts in one process
-   * (`setWasmThreadsForBench`). @default no limit
-   */
-  static threadLimit = Number.POSITIVE_INFINITY;
-
-  private runOn(tasks: readonly (readonly number[])[], helpers: number): void {
+    const helpers = this.broken ? 0 : Math.min(threads - 1, tasks.length - 1);
     if (helpers <= 0) {
       for (const t of tasks) this.call(t[0]!, t.slice(1));
       return;
@@ -184,6 +174,13 @@ export class WasmKernelPool {
     }
     this.helperTasks += tasks.length - own;
   }
+
+  /**
+   * At most this many threads (the caller's included) run any pool's jobs,
+   * for benchmarks and tests that compare thread counts in one process
+   * (`setWasmThreadsForBench`). @default no limit
+   */
+  static threadLimit = Number.POSITIVE_INFINITY;
 
   /** Ends the helper threads (they exit at their next wake-up). */
   dispose(): void {

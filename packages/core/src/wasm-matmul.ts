@@ -42,8 +42,9 @@ interface HeapBackend {
   wasm: TfjsWasmModuleLike;
 }
 
-const FN = { packA: 0, packB: 1, gemm: 2, panelGemm: 3 } as const;
-const NAMES = ["packA", "packB", "gemm", "panelGemm"];
+// packB and gemm are internal: panelGemm runs both for its panels.
+const FN = { packA: 0, panelGemm: 1 } as const;
+const NAMES = ["packA", "panelGemm"];
 
 /**
  * Multiply-adds below which the product stays on XNNPACK: below it the hand-off

@@ -98,7 +98,7 @@
 
   ;; B panel jp (columns 8jp..8jp+7) → bp + 32·k·jp, element (kk, column 8jp+c) at +32kk+4c.
   ;; trans = 0: B is [k, n] (row stride ldb); trans = 1: B is stored [n, k].
-  (func $packB (export "packB")
+  (func $packB
     (param $b i32) (param $ldb i32) (param $k i32) (param $n i32)
     (param $bp i32) (param $jp0 i32) (param $jp1 i32) (param $trans i32)
     (local $jp i32) (local $kk i32) (local $c i32) (local $col i32) (local $dst i32) (local $src i32) (local $v f32)
@@ -191,7 +191,7 @@
   ;; floats, zero-padded; bias = 0: none), then relu when relu ≠ 0 (pmax(x, 0) = x < 0 ? 0 : x, so NaN stays NaN).
   ;; C is [m, n] with row stride ldc. Edge tiles go through `scratch` (128 bytes,
   ;; 16-aligned, private to the caller).
-  (func $gemm (export "gemm")
+  (func $gemm
     (param $ap i32) (param $bp i32) (param $k i32) (param $c i32) (param $ldc i32)
     (param $m i32) (param $n i32) (param $ib0 i32) (param $ib1 i32) (param $jp0 i32) (param $jp1 i32)
     (param $scratch i32) (param $bias i32) (param $relu i32)
